@@ -1,0 +1,30 @@
+// Package dataset loads image-caption datasets into one row model and holds
+// the built-in synthetic dataset.
+package dataset
+
+import "github.com/mmpoison/mmpoison/vision"
+
+// Split names used by every loader.
+const (
+	Train = "train"
+	Val   = "val"
+	Test  = "test"
+)
+
+// Row is one image with all its captions: the unit the paper's attacks act on.
+type Row struct {
+	ID       int         // index of the row in its dataset, stable across runs
+	Image    string      // image path, relative to Dataset.Root (or absolute); "" when Pixels is set
+	Pixels   *vision.RGB // in-memory image (synthetic data), nil for files
+	Captions []string
+	Label    string // class name; "" when unlabelled
+	Split    string // Train, Val or Test
+}
+
+// Dataset is a named collection of rows.
+type Dataset struct {
+	Name    string   // e.g. "shapes", "flickr8k"
+	Root    string   // folder image paths are relative to
+	Classes []string // known class names, in a stable order
+	Rows    []Row
+}

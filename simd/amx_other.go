@@ -1,0 +1,5 @@
+//go:build !linux || !amd64 || purego
+
+package simd
+
+func amxPermission() bool { return false }
