@@ -86,6 +86,11 @@ func For(n, grain int, fn func(lo, hi int)) {
 	defer inFor.Add(-1)
 	var wg sync.WaitGroup
 	step := (n + chunks - 1) / chunks
+	chunks = (n + step - 1) / step // rounding step up can leave fewer, never empty, chunks
+	if chunks <= 1 {
+		fn(0, n)
+		return
+	}
 	wg.Add(chunks - 1)
 	lo := step
 	for c := 1; c < chunks; c++ {

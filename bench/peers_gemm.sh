@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Compares mmpoison SGEMM with OpenBLAS (and prints torch.mm) on this machine,
+# 1 and 2 threads, and rewrites the GEMM section of bench/RESULTS.md.
+# Run from anywhere; the peers live in ../shared/peers beside the checkout.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PEERS=../shared/peers
+[[ -f $PEERS/blas_sgemm.c ]] || { echo "peers_gemm.sh: $PEERS/blas_sgemm.c not found (need ../shared beside the checkout)" >&2; exit 1; }
+
+for pkg in libopenblas-dev python3-torch; do
+  if ! dpkg -s "$pkg" >/dev/null 2>&1; then
+    echo "installing $pkg" >&2
+    apt-get install -y "$pkg"
+  fi
+done
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+gcc -O2 "$PEERS/blas_sgemm.c" -o "$tmp/blas_sgemm" -lopenblas
+go build -o "$tmp/gemm" ./bench/cmd/gemm
+SHAPES=1024x1024x1024,2048x2048x2048,256x512x2048
+
+# Interleave peer and mmpoison per thread count: the machine is shared and noisy.
+for t in 1 2; do
+  OPENBLAS_NUM_THREADS=$t "$tmp/blas_sgemm" | sed "s/^/threads=$t /" >>"$tmp/blas.txt"
+  GOMAXPROCS=$t "$tmp/gemm" --threads "$t" --shapes "$SHAPES" --json >>"$tmp/mm.json"
+  OPENBLAS_NUM_THREADS=$t OMP_NUM_THREADS=$t /usr/bin/python3 "$PEERS/torch_mm.py" --threads "$t" --dtypes float32 >>"$tmp/torch.txt" || echo "torch_mm.py failed (threads=$t)" >&2
+done
+cat "$tmp/blas.txt" "$tmp/torch.txt" "$tmp/mm.json" >&2
+
+table=$(python3 - "$tmp/blas.txt" "$tmp/mm.json" "$tmp/torch.txt" <<'PY'
+import json, re, sys
+def peer(path, prefix):
+    out = {}
+    for line in open(path):
+        t = re.search(r"threads=(\d+)", line); s = re.search(r"M=(\d+) K=(\d+) N=(\d+).*median=([\d.]+)", line)
+        if t and s and prefix in line:
+            out[(int(t.group(1)),) + tuple(map(int, s.groups()[:3]))] = float(s.group(4))
+    return out
+blas = peer(sys.argv[1], "openblas"); torch = peer(sys.argv[3], "float32")
+print("| M×K×N | threads | mmpoison GFLOP/s | OpenBLAS GFLOP/s | ratio | torch.mm fp32 GFLOP/s |")
+print("|---|---|---|---|---|---|")
+for line in open(sys.argv[2]):
+    r = json.loads(line); key = (r["threads"], r["m"], r["k"], r["n"])
+    b = blas.get(key); tt = torch.get(key)
+    ratio = f"{r['gflops']/b:.2f}x" if b else "n/a"
+    print(f"| {r['m']}×{r['k']}×{r['n']} | {r['threads']} | {r['gflops']:.1f} ({r['impl']}) | {b if b else 'n/a'} | {ratio} | {tt if tt else 'n/a'} |")
+PY
+)
+
+section="$tmp/section.md"
+{
+  echo "<!-- gemm:begin (written by bench/peers_gemm.sh) -->"
+  echo "## GEMM (fp32)"
+  echo
+  echo "Machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores; $(date -u +%Y-%m-%d). Medians of 5 runs, peer and mmpoison interleaved in one session."
+  echo
+  echo "$table"
+  echo "<!-- gemm:end -->"
+} >"$section"
+
+results=bench/RESULTS.md
+touch "$results"
+python3 - "$results" "$section" <<'PY'
+import re, sys
+path, sec = sys.argv[1], open(sys.argv[2]).read().rstrip("\n")
+text = open(path).read()
+pat = re.compile(r"<!-- gemm:begin.*?<!-- gemm:end -->", re.S)
+text = pat.sub(lambda _: sec, text) if pat.search(text) else (text.rstrip("\n") + "\n\n" + sec + "\n").lstrip("\n")
+open(path, "w").write(text)
+PY
+cat "$section"
