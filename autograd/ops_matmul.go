@@ -1,0 +1,136 @@
+package autograd
+
+import (
+	"github.com/mmpoison/mmpoison/internal/parallel"
+	"github.com/mmpoison/mmpoison/simd"
+)
+
+// MatMul multiplies op(a)·op(b), where op transposes the last two
+// dimensions when its flag is set. 2-D: [M,K]x[K,N] → [M,N]; 3-D batched:
+// [B,M,K]x[B,K,N] → [B,M,N]. Backward uses Sgemm's transpose flags, so no
+// transposed copy is ever made.
+func (g *Tape) MatMul(a, b *Tensor, transA, transB bool) *Tensor {
+	nd := len(a.Shape)
+	if nd != len(b.Shape) || (nd != 2 && nd != 3) {
+		opPanic("MatMul", "need two 2-D or two 3-D tensors, got %v and %v", a.Shape, b.Shape)
+	}
+	batch := 1
+	if nd == 3 {
+		if a.Shape[0] != b.Shape[0] {
+			opPanic("MatMul", "batch sizes differ: %v and %v", a.Shape, b.Shape)
+		}
+		batch = a.Shape[0]
+	}
+	ar, ac := a.Shape[nd-2], a.Shape[nd-1]
+	br, bcn := b.Shape[nd-2], b.Shape[nd-1]
+	m, k := ar, ac
+	if transA {
+		m, k = ac, ar
+	}
+	kb, n := br, bcn
+	if transB {
+		kb, n = bcn, br
+	}
+	if k != kb {
+		opPanic("MatMul", "inner dimensions differ: %v (transA=%v) and %v (transB=%v)", a.Shape, transA, b.Shape, transB)
+	}
+	shape := []int{m, n}
+	if nd == 3 {
+		shape = []int{batch, m, n}
+	}
+	out := &Tensor{Data: g.AllocNoZero(batch * m * n), Shape: shape}
+	ad, bd, cd := a.Data, b.Data, out.Data
+	sa, sb, sc := ar*ac, br*bcn, m*n // per-batch sizes; also the leading dims below
+	lda, ldb := ac, bcn
+	perBatch(batch, func(i int) {
+		simd.Sgemm(transA, transB, m, n, k, 1, ad[i*sa:], lda, bd[i*sb:], ldb, 0, cd[i*sc:], n)
+	})
+	if !g.needsGrad(a, b) {
+		return out
+	}
+	return g.Record(out, func() {
+		gc := out.Grad
+		if ga := g.GradOf(a); ga != nil {
+			perBatch(batch, func(i int) {
+				dc, bb, da := gc[i*sc:], bd[i*sb:], ga[i*sa:]
+				if !transA { // dA = dC·op(B)ᵀ
+					simd.Sgemm(false, !transB, m, k, n, 1, dc, n, bb, ldb, 1, da, lda)
+				} else { // dA = op(B)·dCᵀ
+					simd.Sgemm(transB, true, k, m, n, 1, bb, ldb, dc, n, 1, da, lda)
+				}
+			})
+		}
+		if gb := g.GradOf(b); gb != nil {
+			perBatch(batch, func(i int) {
+				dc, aa, db := gc[i*sc:], ad[i*sa:], gb[i*sb:]
+				if !transB { // dB = op(A)ᵀ·dC
+					simd.Sgemm(!transA, false, k, n, m, 1, aa, lda, dc, n, 1, db, ldb)
+				} else { // dB = dCᵀ·op(A)
+					simd.Sgemm(true, transA, n, k, m, 1, dc, n, aa, lda, 1, db, ldb)
+				}
+			})
+		}
+	}, a, b)
+}
+
+// perBatch runs fn for every batch index; batches go to separate workers
+// and a single matrix keeps the whole pool for Sgemm's own parallelism.
+func perBatch(batch int, fn func(i int)) {
+	if batch == 1 {
+		fn(0)
+		return
+	}
+	parallel.For(batch, 1, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			fn(i)
+		}
+	})
+}
+
+// Linear is x·wᵀ + b for x [..., in], w [out, in] (PyTorch layout) and b
+// [out] or nil; the result is [..., out].
+func (g *Tape) Linear(x, w, b *Tensor) *Tensor {
+	if len(x.Shape) == 0 || len(w.Shape) != 2 || x.Shape[len(x.Shape)-1] != w.Shape[1] {
+		opPanic("Linear", "input %v does not fit weight %v (want [..., in] and [out, in])", x.Shape, w.Shape)
+	}
+	nOut, nIn := w.Shape[0], w.Shape[1]
+	if b != nil && (len(b.Shape) != 1 || b.Shape[0] != nOut) {
+		opPanic("Linear", "bias must be [%d] for weight %v, got %v", nOut, w.Shape, b.Shape)
+	}
+	rows := 0
+	if nIn > 0 {
+		rows = len(x.Data) / nIn
+	} else {
+		rows = numel(x.Shape[:len(x.Shape)-1])
+	}
+	shape := append(append([]int(nil), x.Shape[:len(x.Shape)-1]...), nOut)
+	out := &Tensor{Data: g.AllocNoZero(rows * nOut), Shape: shape}
+	xd, wd, y := x.Data, w.Data, out.Data
+	beta := float32(0)
+	if b != nil {
+		for r := range rows {
+			copy(y[r*nOut:(r+1)*nOut], b.Data)
+		}
+		beta = 1
+	}
+	simd.Sgemm(false, true, rows, nOut, nIn, 1, xd, nIn, wd, nIn, beta, y, nOut)
+	if !g.needsGrad(x, w, b) {
+		return out
+	}
+	return g.Record(out, func() {
+		gy := out.Grad
+		if gx := g.GradOf(x); gx != nil { // dx = dy·w
+			simd.Sgemm(false, false, rows, nIn, nOut, 1, gy, nOut, wd, nIn, 1, gx, nIn)
+		}
+		if gw := g.GradOf(w); gw != nil { // dw = dyᵀ·x
+			simd.Sgemm(true, false, nOut, nIn, rows, 1, gy, nOut, xd, nIn, 1, gw, nIn)
+		}
+		if gb := g.GradOf(b); gb != nil { // db = column sums of dy
+			parallel.For(nOut, 64, func(lo, hi int) {
+				for r := range rows {
+					addTo(gy[r*nOut+lo:r*nOut+hi], gb[lo:])
+				}
+			})
+		}
+	}, x, w, b)
+}

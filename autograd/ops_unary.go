@@ -1,0 +1,196 @@
+package autograd
+
+import "math"
+
+// unaryKind selects the function of an elementwise unary op.
+type unaryKind int
+
+const (
+	uExp unaryKind = iota
+	uLog
+	uSqrt
+	uTanh
+	uSigmoid
+	uReLU
+	uGELU
+	uQuickGELU
+)
+
+// Exp returns e^a elementwise.
+func (g *Tape) Exp(a *Tensor) *Tensor { return g.unary(uExp, a) }
+
+// Log returns the natural logarithm elementwise.
+func (g *Tape) Log(a *Tensor) *Tensor { return g.unary(uLog, a) }
+
+// Sqrt returns the square root elementwise.
+func (g *Tape) Sqrt(a *Tensor) *Tensor { return g.unary(uSqrt, a) }
+
+// Tanh returns tanh elementwise.
+func (g *Tape) Tanh(a *Tensor) *Tensor { return g.unary(uTanh, a) }
+
+// Sigmoid returns 1/(1+e^-a) elementwise.
+func (g *Tape) Sigmoid(a *Tensor) *Tensor { return g.unary(uSigmoid, a) }
+
+// ReLU returns max(a, 0) elementwise (gradient 0 at 0, as PyTorch).
+func (g *Tape) ReLU(a *Tensor) *Tensor { return g.unary(uReLU, a) }
+
+// GELU is the exact GELU a·Φ(a) with the Gaussian CDF via erf.
+func (g *Tape) GELU(a *Tensor) *Tensor { return g.unary(uGELU, a) }
+
+// QuickGELU is OpenAI CLIP's approximation a·σ(1.702a).
+func (g *Tape) QuickGELU(a *Tensor) *Tensor { return g.unary(uQuickGELU, a) }
+
+const quickGELUScale = 1.702
+
+func (g *Tape) unary(kind unaryKind, a *Tensor) *Tensor {
+	out := g.NewTensor(a.Shape...)
+	x, y := a.Data, out.Data
+	flatFor(len(x), func(lo, hi int) { unaryRow(kind, x[lo:hi], y[lo:hi]) })
+	if !g.needsGrad(a) {
+		return out
+	}
+	return g.Record(out, func() {
+		ga := g.GradOf(a)
+		if ga == nil {
+			return
+		}
+		gy := out.Grad
+		flatFor(len(x), func(lo, hi int) { unaryGradRow(kind, x[lo:hi], y[lo:hi], gy[lo:hi], ga[lo:hi]) })
+	}, a)
+}
+
+func unaryRow(kind unaryKind, x, y []float32) {
+	y = y[:len(x)]
+	switch kind {
+	case uExp:
+		for i, v := range x {
+			y[i] = exp32(v)
+		}
+	case uLog:
+		for i, v := range x {
+			y[i] = float32(math.Log(float64(v)))
+		}
+	case uSqrt:
+		for i, v := range x {
+			y[i] = float32(math.Sqrt(float64(v)))
+		}
+	case uTanh:
+		for i, v := range x {
+			y[i] = float32(math.Tanh(float64(v)))
+		}
+	case uSigmoid:
+		for i, v := range x {
+			y[i] = sigmoid32(v)
+		}
+	case uReLU:
+		for i, v := range x {
+			y[i] = max(v, 0)
+		}
+	case uGELU:
+		geluRow(x, y)
+	case uQuickGELU:
+		for i, v := range x {
+			y[i] = v * sigmoid32(quickGELUScale*v)
+		}
+	}
+}
+
+// unaryGradRow adds gy·f'(x) into gx; y = f(x) is available for the ops
+// whose derivative is cheapest from the output.
+func unaryGradRow(kind unaryKind, x, y, gy, gx []float32) {
+	gy, gx = gy[:len(x)], gx[:len(x)]
+	switch kind {
+	case uExp:
+		for i := range x {
+			gx[i] += gy[i] * y[i]
+		}
+	case uLog:
+		for i, v := range x {
+			gx[i] += gy[i] / v
+		}
+	case uSqrt:
+		for i := range x {
+			gx[i] += gy[i] * 0.5 / y[i]
+		}
+	case uTanh:
+		for i := range x {
+			gx[i] += gy[i] * (1 - y[i]*y[i])
+		}
+	case uSigmoid:
+		for i := range x {
+			gx[i] += gy[i] * y[i] * (1 - y[i])
+		}
+	case uReLU:
+		for i, v := range x {
+			if v > 0 {
+				gx[i] += gy[i]
+			}
+		}
+	case uGELU:
+		geluGradRow(x, gy, gx)
+	case uQuickGELU:
+		for i, v := range x {
+			s := sigmoid32(quickGELUScale * v)
+			gx[i] += gy[i] * s * (1 + quickGELUScale*v*(1-s))
+		}
+	}
+}
+
+// Pow returns a^p elementwise (a must be positive unless p is an integer).
+func (g *Tape) Pow(a *Tensor, p float32) *Tensor {
+	out := g.NewTensor(a.Shape...)
+	x, y := a.Data, out.Data
+	pf := float64(p)
+	flatFor(len(x), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			y[i] = float32(math.Pow(float64(x[i]), pf))
+		}
+	})
+	if !g.needsGrad(a) {
+		return out
+	}
+	return g.Record(out, func() {
+		ga := g.GradOf(a)
+		if ga == nil {
+			return
+		}
+		gy := out.Grad
+		flatFor(len(x), func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				ga[i] += gy[i] * p * float32(math.Pow(float64(x[i]), pf-1))
+			}
+		})
+	}, a)
+}
+
+// Clamp limits a to [lo, hi]; the gradient passes where lo <= a <= hi
+// (bounds included, as PyTorch).
+func (g *Tape) Clamp(a *Tensor, lo, hi float32) *Tensor {
+	if lo > hi {
+		opPanic("Clamp", "lo %g > hi %g for tensor %v", lo, hi, a.Shape)
+	}
+	out := g.NewTensor(a.Shape...)
+	x, y := a.Data, out.Data
+	flatFor(len(x), func(l, h int) {
+		for i := l; i < h; i++ {
+			y[i] = min(max(x[i], lo), hi)
+		}
+	})
+	if !g.needsGrad(a) {
+		return out
+	}
+	return g.Record(out, func() {
+		ga := g.GradOf(a)
+		if ga == nil {
+			return
+		}
+		gy := out.Grad
+		flatFor(len(x), func(l, h int) {
+			for i := l; i < h; i++ {
+				if x[i] >= lo && x[i] <= hi {
+					ga[i] += gy[i]
+				}
+			}
+		})
+	}, a)
+}

@@ -1,0 +1,70 @@
+package vision
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"sync"
+
+	"github.com/mmpoison/mmpoison/internal/parallel"
+)
+
+// TrainScaleLo and TrainScaleHi are the paper's RandomResizedCrop area range.
+const (
+	TrainScaleLo = 0.9
+	TrainScaleHi = 1.0
+)
+
+// batchScratch holds one worker's crop image and resampler buffer, reused
+// across batches so steady-state training does not allocate per image.
+type batchScratch struct {
+	crop RGB
+	tmp  []float32
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(batchScratch) }}
+
+// FillBatch writes the cached images idx as normalised CHW floats, one
+// 3·size·size block per index, into dst. With augment it applies the training
+// RandomResizedCrop (scale TrainScaleLo..TrainScaleHi) to each cached square.
+// Images are processed in parallel, yet the result depends only on rng's
+// state: per-image seeds are drawn from rng serially before the work starts.
+func FillBatch(dst []float32, cache *Cache, idx []int, augment bool, rng *rand.Rand) error {
+	s := cache.Size()
+	per := 3 * s * s
+	if len(dst) < len(idx)*per {
+		return fmt.Errorf("vision.FillBatch: dst has %d floats, %d images of %dx%d need %d", len(dst), len(idx), s, s, len(idx)*per)
+	}
+	for _, i := range idx {
+		if i < 0 || i >= cache.Len() {
+			return fmt.Errorf("vision.FillBatch: image index %d out of range [0, %d) of cache %s", i, cache.Len(), cache.Path())
+		}
+	}
+	var seeds []uint64
+	if augment {
+		if rng == nil {
+			return fmt.Errorf("vision.FillBatch: augment needs a seeded *rand.Rand, got nil")
+		}
+		seeds = make([]uint64, 2*len(idx))
+		for k := range seeds {
+			seeds[k] = rng.Uint64()
+		}
+	}
+	parallel.For(len(idx), 1, func(lo, hi int) {
+		sc := scratchPool.Get().(*batchScratch)
+		defer scratchPool.Put(sc)
+		for k := lo; k < hi; k++ {
+			img := cache.view(idx[k])
+			if augment {
+				if cap(sc.crop.Pix) < per {
+					sc.crop.Pix = make([]uint8, per)
+				}
+				sc.crop.W, sc.crop.H, sc.crop.Pix = s, s, sc.crop.Pix[:per]
+				r := rand.New(rand.NewPCG(seeds[2*k], seeds[2*k+1]))
+				sc.tmp = randomResizedCropInto(&sc.crop, img, TrainScaleLo, TrainScaleHi, r, sc.tmp)
+				img = &sc.crop
+			}
+			Normalize(dst[k*per:(k+1)*per], img)
+		}
+	})
+	return nil
+}
