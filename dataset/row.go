@@ -18,7 +18,11 @@ type Row struct {
 	Pixels   *vision.RGB // in-memory image (synthetic data), nil for files
 	Captions []string
 	Label    string // class name; "" when unlabelled
-	Split    string // Train, Val or Test
+	Split    string // Train, Val or Test; "" when the source puts the image in no split
+
+	// MissingImage marks a caption-only row whose image file is absent (kept
+	// under the KeepMissing policy; Image still names the expected path).
+	MissingImage bool
 }
 
 // Dataset is a named collection of rows.
@@ -27,4 +31,7 @@ type Dataset struct {
 	Root    string   // folder image paths are relative to
 	Classes []string // known class names, in a stable order
 	Rows    []Row
+
+	Missing int      // rows whose image file was absent (see Options.Missing)
+	Notes   []string // remarks from the loader, e.g. images in no split list
 }

@@ -1,0 +1,71 @@
+package dataset
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"os"
+)
+
+// IDX is an unsigned-byte tensor read from an IDX file (the MNIST format).
+type IDX struct {
+	Dims []int   // e.g. [60000 28 28] for images, [60000] for labels
+	Data []uint8 // row-major, len = product of Dims
+}
+
+// ReadIDX reads an idx1/idx3 (any rank) unsigned-byte file, raw or gzipped.
+func ReadIDX(path string) (*IDX, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("idx: %w", err)
+	}
+	if len(raw) >= 2 && raw[0] == 0x1f && raw[1] == 0x8b {
+		zr, err := gzip.NewReader(bytes.NewReader(raw))
+		if err != nil {
+			return nil, fmt.Errorf("idx %s: bad gzip stream: %w", path, err)
+		}
+		raw, err = io.ReadAll(zr)
+		if err != nil {
+			return nil, fmt.Errorf("idx %s: gzip stream broken (truncated download?): %w", path, err)
+		}
+	}
+	return parseIDX(path, raw)
+}
+
+func parseIDX(path string, raw []byte) (*IDX, error) {
+	if len(raw) < 4 {
+		return nil, fmt.Errorf("idx %s: truncated: %d bytes, want a 4-byte magic number", path, len(raw))
+	}
+	if raw[0] != 0 || raw[1] != 0 {
+		return nil, fmt.Errorf("idx %s: bad magic % x; want 00 00 08 <rank> (is this an IDX file?)", path, raw[:4])
+	}
+	if raw[2] != 0x08 {
+		return nil, fmt.Errorf("idx %s: element type 0x%02x not supported; only unsigned bytes (0x08)", path, raw[2])
+	}
+	rank := int(raw[3])
+	if rank == 0 {
+		return nil, fmt.Errorf("idx %s: bad magic: rank 0", path)
+	}
+	head := 4 + 4*rank
+	if len(raw) < head {
+		return nil, fmt.Errorf("idx %s: truncated header: %d bytes, want %d for rank %d", path, len(raw), head, rank)
+	}
+	dims := make([]int, rank)
+	total := 1
+	for i := range dims {
+		dims[i] = int(binary.BigEndian.Uint32(raw[4+4*i:]))
+		total *= dims[i]
+		if total > 1<<34 {
+			return nil, fmt.Errorf("idx %s: dimensions %v too large", path, dims[:i+1])
+		}
+	}
+	if got := len(raw) - head; got != total {
+		if got < total {
+			return nil, fmt.Errorf("idx %s: truncated: %d data bytes, want %d for shape %v", path, got, total, dims)
+		}
+		return nil, fmt.Errorf("idx %s: %d trailing bytes after shape %v", path, got-total, dims)
+	}
+	return &IDX{Dims: dims, Data: raw[head:]}, nil
+}
