@@ -1,0 +1,165 @@
+package experiments
+
+import (
+	"cmp"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strconv"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+)
+
+// X axes of PlotCurves.
+const (
+	XRatio = "ratio" // fraction of class A poisoned
+	XPhi   = "phi"   // poisoning rate φ
+	XEpoch = "epoch"
+)
+
+// CurveSpec selects what PlotCurves draws.
+type CurveSpec struct {
+	Attack, Direction string   // which results (modality both, no defense)
+	X                 string   // XRatio, XPhi or XEpoch
+	Metrics           []string // one line per goal (and ratio, for epochs) and metric
+	Title, YLabel     string
+}
+
+// PlotCurves draws metrics against poisoning rate (each configuration's last
+// epoch) or against epochs (one line per goal and ratio), averaged over
+// seeds, and writes base.png and base.svg. It returns the written paths, or
+// none when the results hold fewer than two x values.
+func PlotCurves(results []Result, spec CurveSpec, base string) ([]string, error) {
+	a := aggregateResults(results)
+	keep := func(k runKey) bool {
+		return k.Attack == spec.Attack && k.Direction == spec.Direction && k.Modality == ModalityBoth && k.Defense == DefenseNone
+	}
+	var keys []runKey
+	switch spec.X {
+	case XRatio, XPhi:
+		keys = a.finalKeys(keep)
+	case XEpoch:
+		keys = a.allKeys(keep)
+	default:
+		return nil, fmt.Errorf("plot %s: unknown x axis %q: want ratio, phi or epoch", base, spec.X)
+	}
+	type series struct {
+		name string
+		pts  plotter.XYs
+	}
+	var all []*series
+	byName := map[string]*series{}
+	xs := map[float64]bool{}
+	for _, k := range keys {
+		x := float64(k.Epoch)
+		label := k.Goal
+		switch spec.X {
+		case XRatio:
+			x = k.Ratio
+		case XPhi:
+			x = 100 * a.phi[k].value()
+		case XEpoch:
+			label += " ratio " + strconv.FormatFloat(k.Ratio, 'g', 3, 64)
+		}
+		for _, m := range spec.Metrics {
+			v, n := a.get(k, m)
+			if n == 0 {
+				continue
+			}
+			name := label
+			if len(spec.Metrics) > 1 {
+				name += " " + m
+			}
+			s := byName[name]
+			if s == nil {
+				s = &series{name: name}
+				byName[name] = s
+				all = append(all, s)
+			}
+			s.pts = append(s.pts, plotter.XY{X: x, Y: v})
+			xs[x] = true
+		}
+	}
+	if len(xs) < 2 {
+		return nil, nil
+	}
+	p := plot.New()
+	p.Title.Text = spec.Title
+	p.X.Label.Text = map[string]string{XRatio: "fraction of class A poisoned", XPhi: "poisoning rate φ (%)", XEpoch: "epoch"}[spec.X]
+	p.Y.Label.Text = spec.YLabel
+	p.Add(plotter.NewGrid())
+	p.Y.Min = 0 // ranks and rates start at zero; a floating axis exaggerates gaps
+	legend := plot.NewLegend()
+	for i, s := range all {
+		slices.SortFunc(s.pts, func(u, v plotter.XY) int { return cmp.Compare(u.X, v.X) })
+		line, points, err := plotter.NewLinePoints(s.pts)
+		if err != nil {
+			return nil, fmt.Errorf("plot %s: %w", base, err)
+		}
+		line.Color, points.Color = seriesColor(i), seriesColor(i)
+		points.Shape = draw.CircleGlyph{}
+		p.Add(line, points)
+		legend.Add(s.name, line, points)
+	}
+	return savePlot(p, &legend, 20*vg.Centimeter, 10*vg.Centimeter, base)
+}
+
+// WritePlots writes the standard plots of a results set into dir: Hit@K and
+// MinRank against poisoning rate and against epochs for each attack and
+// direction with enough points, and the A2B MinRank heat map when Attack II
+// covers several goals. It returns the files written.
+func WritePlots(dir string, results []Result) ([]string, error) {
+	seen := map[[2]string]bool{}
+	for _, r := range results {
+		if r.Attack != AttackNone {
+			seen[[2]string{r.Attack, r.Direction}] = true
+		}
+	}
+	var written []string
+	for _, ad := range sortedPairs(seen) {
+		attack, dir2 := ad[0], ad[1]
+		for _, x := range []string{XRatio, XEpoch} {
+			for _, kind := range []struct {
+				name, ylabel string
+				metrics      []string
+			}{
+				{"hit", "Hit@K", []string{HitMetric(1), HitMetric(5), HitMetric(10)}},
+				{"minrank", "mean MinRank", []string{MetricMinRankMean, MetricBaselineMinRankMean}},
+			} {
+				base := filepath.Join(dir, fmt.Sprintf("%s_vs_%s_attack%s_%s", kind.name, x, attack, dir2))
+				title := fmt.Sprintf("Attack %s, %s", attack, dirName(dir2))
+				paths, err := PlotCurves(results, CurveSpec{Attack: attack, Direction: dir2, X: x, Metrics: kind.metrics, Title: title, YLabel: kind.ylabel}, base)
+				if err != nil {
+					return written, err
+				}
+				written = append(written, paths...)
+			}
+		}
+	}
+	for _, dir2 := range []string{T2I, I2T} {
+		classes, grid := MinRankGrid(results, dir2)
+		if len(grid) < 2 {
+			continue
+		}
+		paths, err := PlotMinRankHeatmap(classes, grid, "A2B MinRank, "+dirName(dir2), filepath.Join(dir, "minrank_heatmap_"+dir2))
+		if err != nil {
+			return written, err
+		}
+		written = append(written, paths...)
+	}
+	return written, nil
+}
+
+func sortedPairs(m map[[2]string]bool) [][2]string {
+	out := make([][2]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.SortFunc(out, func(a, b [2]string) int {
+		return cmp.Or(cmp.Compare(attackOrder(a[0]), attackOrder(b[0])), cmp.Compare(a[1], b[1]))
+	})
+	return out
+}

@@ -1,0 +1,250 @@
+package experiments
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// WriteReport renders results as report.md (see RenderReport) atomically.
+func WriteReport(path string, results []Result) error {
+	return WriteFileAtomic(path, []byte(RenderReport(results)))
+}
+
+// RenderReport lays results out as markdown tables like the paper's: utility,
+// Attack I, Attack II, Attack III (goal 1 / goal 2), frozen towers and
+// defenses. Values are means over seeds and jobs with the same configuration
+// (column n counts them); the attack tables show each configuration's last
+// epoch. Sections without results are left out.
+func RenderReport(results []Result) string {
+	a := aggregateResults(results)
+	var b strings.Builder
+	b.WriteString("# mmpoison results\n\n")
+	fmt.Fprintf(&b, "%d result values. MinRank is the 0-based rank of the best target (ties with non-targets count against the target); Hit@K = fraction of queries with MinRank < K. Baseline rows query with random test captions.\n\n", len(results))
+	writeUtility(&b, a)
+	for _, attack := range []string{AttackSingleImage, AttackSingleLabel} {
+		writeAttackSection(&b, a, attack)
+	}
+	writeMultiGoal(&b, a)
+	writeVariants(&b, a, "Frozen towers (modality)", "Modality", func(k runKey) string { return k.Modality },
+		func(k runKey) bool { return k.Modality != ModalityBoth && k.Defense == DefenseNone })
+	writeVariants(&b, a, "Defenses", "Defense", func(k runKey) string { return k.Defense },
+		func(k runKey) bool { return k.Defense != DefenseNone })
+	return b.String()
+}
+
+var hitHeader = func() []string {
+	var h []string
+	for _, k := range HitKs {
+		h = append(h, "Hit@"+strconv.Itoa(k))
+	}
+	return append(h, "MinRank", "Median")
+}()
+
+func isAttackMetricKey(a *aggregate, k runKey) bool { return a.has(k, HitMetric(1)) }
+
+func writeUtility(b *strings.Builder, a *aggregate) {
+	keys := a.finalKeys(func(k runKey) bool { return k.Direction == T2I && a.has(k, MetricIRPrefix+"1") })
+	if len(keys) == 0 {
+		return
+	}
+	b.WriteString("## Utility (clean test retrieval)\n\n")
+	header := []string{"Attack", "Goal", "Modality", "Defense", "Ratio", "Epoch"}
+	for _, k := range RecallKs {
+		header = append(header, "TR R@"+strconv.Itoa(k))
+	}
+	for _, k := range RecallKs {
+		header = append(header, "IR R@"+strconv.Itoa(k))
+	}
+	header = append(header, "n")
+	var rows [][]string
+	for _, k := range keys {
+		tk := k
+		tk.Direction = I2T
+		row := []string{k.Attack, dash(k.Goal), k.Modality, k.Defense, fmtRatio(k.Ratio), strconv.Itoa(k.Epoch)}
+		for _, r := range RecallKs {
+			v, _ := a.get(tk, MetricTRPrefix+strconv.Itoa(r))
+			row = append(row, fmtNum(v))
+		}
+		n := 0
+		for _, r := range RecallKs {
+			var v float64
+			v, n = a.get(k, MetricIRPrefix+strconv.Itoa(r))
+			row = append(row, fmtNum(v))
+		}
+		rows = append(rows, append(row, strconv.Itoa(n)))
+	}
+	writeTable(b, header, rows)
+}
+
+// writeAttackSection writes one table per direction: for every goal, ratio
+// and epoch a baseline row and an attack row, as in the paper.
+func writeAttackSection(b *strings.Builder, a *aggregate, attack string) {
+	for _, dir := range []string{T2I, I2T} {
+		keys := a.finalKeys(func(k runKey) bool {
+			return k.Attack == attack && k.Direction == dir && k.Modality == ModalityBoth && k.Defense == DefenseNone && isAttackMetricKey(a, k)
+		})
+		if len(keys) == 0 {
+			continue
+		}
+		fmt.Fprintf(b, "## Attack %s (%s)\n\n", attack, dirName(dir))
+		header := append([]string{"Goal", "Ratio", "φ", "Epoch", "Method"}, hitHeader...)
+		header = append(header, "n")
+		var rows [][]string
+		for _, k := range keys {
+			lead := []string{k.Goal, fmtRatio(k.Ratio), fmtPhi(a.phi[k].value()), strconv.Itoa(k.Epoch)}
+			if a.has(k, MetricBaselinePrefix+HitMetric(1)) {
+				rows = append(rows, append(append(slices.Clone(lead), "baseline"), hitCells(a, k, MetricBaselinePrefix)...))
+			}
+			rows = append(rows, append(append(lead, "attack"), hitCells(a, k, "")...))
+		}
+		writeTable(b, header, rows)
+	}
+}
+
+// hitCells gives Hit@K, MinRank mean and median, and n for a metric prefix.
+func hitCells(a *aggregate, k runKey, prefix string) []string {
+	var cells []string
+	for _, h := range HitKs {
+		v, _ := a.get(k, prefix+HitMetric(h))
+		cells = append(cells, fmtNum(v))
+	}
+	mean, n := a.get(k, prefix+MetricMinRankMean)
+	median, _ := a.get(k, prefix+MetricMinRankMedian)
+	return append(cells, fmtNum(mean), fmtNum(median), strconv.Itoa(n))
+}
+
+// writeMultiGoal writes Attack III with goal 1 and goal 2 side by side
+// ("g1 / g2"), pairing goals measured at the same configuration.
+func writeMultiGoal(b *strings.Builder, a *aggregate) {
+	type cfg struct {
+		Direction string
+		Ratio     float64
+		Epoch     int
+	}
+	goals := map[cfg]map[int]runKey{} // goal number → key
+	var order []cfg
+	for _, k := range a.finalKeys(func(k runKey) bool {
+		return k.Attack == AttackMultiLabel && k.Modality == ModalityBoth && k.Defense == DefenseNone && isAttackMetricKey(a, k)
+	}) {
+		num, ok := goalNumber(k.Goal)
+		if !ok {
+			continue
+		}
+		c := cfg{k.Direction, k.Ratio, k.Epoch}
+		if goals[c] == nil {
+			goals[c] = map[int]runKey{}
+			order = append(order, c)
+		}
+		goals[c][num] = k
+	}
+	if len(order) == 0 {
+		return
+	}
+	b.WriteString("## Attack III (goal 1 / goal 2)\n\n")
+	header := append([]string{"Direction", "Goals", "Ratio", "φ", "Epoch", "Method"}, hitHeader...)
+	var rows [][]string
+	for _, c := range order {
+		nums := sortedKeys(goals[c])
+		var names []string
+		for _, n := range nums {
+			names = append(names, goals[c][n].Goal)
+		}
+		lead := []string{c.Direction, strings.Join(names, " + "), fmtRatio(c.Ratio), fmtPhi(a.phi[goals[c][nums[0]]].value()), strconv.Itoa(c.Epoch)}
+		for _, m := range []struct{ name, prefix string }{{"baseline", MetricBaselinePrefix}, {"attack", ""}} {
+			row := append(slices.Clone(lead), m.name)
+			for _, metric := range append(hitMetrics(), MetricMinRankMean, MetricMinRankMedian) {
+				var parts []string
+				for _, n := range nums {
+					v, _ := a.get(goals[c][n], m.prefix+metric)
+					parts = append(parts, fmtNum(v))
+				}
+				row = append(row, strings.Join(parts, " / "))
+			}
+			rows = append(rows, row)
+		}
+	}
+	writeTable(b, header, rows)
+}
+
+// writeVariants writes attack results of non-default modality or defense.
+func writeVariants(b *strings.Builder, a *aggregate, title, column string, value func(runKey) string, keep func(runKey) bool) {
+	keys := a.finalKeys(func(k runKey) bool { return keep(k) && isAttackMetricKey(a, k) })
+	if len(keys) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "## %s\n\n", title)
+	header := append([]string{column, "Attack", "Goal", "Direction", "Ratio", "Epoch"}, hitHeader...)
+	header = append(header, "n", "TR R@10", "IR R@10")
+	var rows [][]string
+	for _, k := range keys {
+		row := append([]string{value(k), k.Attack, k.Goal, k.Direction, fmtRatio(k.Ratio), strconv.Itoa(k.Epoch)}, hitCells(a, k, "")...)
+		uk := k
+		uk.Direction = I2T
+		tr, _ := a.get(uk, MetricTRPrefix+"10")
+		uk.Direction = T2I
+		ir, _ := a.get(uk, MetricIRPrefix+"10")
+		rows = append(rows, append(row, fmtNum(tr), fmtNum(ir)))
+	}
+	writeTable(b, header, rows)
+}
+
+func hitMetrics() []string {
+	var m []string
+	for _, k := range HitKs {
+		m = append(m, HitMetric(k))
+	}
+	return m
+}
+
+// goalNumber reads N from an Attack III goal label "goalN:a2b".
+func goalNumber(label string) (int, bool) {
+	prefix, _, ok := strings.Cut(label, ":")
+	if !ok || !strings.HasPrefix(prefix, "goal") {
+		return 0, false
+	}
+	n, err := strconv.Atoi(strings.TrimPrefix(prefix, "goal"))
+	return n, err == nil
+}
+
+func writeTable(b *strings.Builder, header []string, rows [][]string) {
+	b.WriteString("| " + strings.Join(header, " | ") + " |\n")
+	b.WriteString("|" + strings.Repeat("---|", len(header)) + "\n")
+	for _, r := range rows {
+		b.WriteString("| " + strings.Join(r, " | ") + " |\n")
+	}
+	b.WriteString("\n")
+}
+
+func dirName(d string) string {
+	if d == I2T {
+		return "image→text"
+	}
+	return "text→image"
+}
+
+func fmtNum(v float64) string {
+	if math.IsNaN(v) {
+		return "–"
+	}
+	return strconv.FormatFloat(v, 'f', 3, 64)
+}
+
+func fmtRatio(v float64) string { return strconv.FormatFloat(v, 'g', 4, 64) }
+
+// fmtPhi prints φ as a percentage, as the paper does.
+func fmtPhi(v float64) string {
+	if math.IsNaN(v) {
+		return "–"
+	}
+	return strconv.FormatFloat(100*v, 'f', 3, 64) + "%"
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "–"
+	}
+	return s
+}

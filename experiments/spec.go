@@ -1,0 +1,116 @@
+package experiments
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Attack kinds, named as in the paper.
+const (
+	AttackNone        = "none"
+	AttackSingleImage = "I"   // every selected class-A row gets one target image x*
+	AttackSingleLabel = "II"  // selected class-A rows get class-B images (A2B)
+	AttackMultiLabel  = "III" // several disjoint A2B goals at once
+)
+
+// DefaultSeed is the sampling seed the paper's code uses.
+const DefaultSeed = 42
+
+// Goal is one A2B poisoning goal: captions of class From should retrieve
+// images of class To.
+type Goal struct {
+	From string `json:"from"`
+	To   string `json:"to"`
+}
+
+// String gives the paper's short name, e.g. "boat2dog".
+func (g Goal) String() string { return g.From + "2" + g.To }
+
+// ParseGoal reads "boat2dog" back into a Goal. Class names containing "2"
+// are ambiguous in that form; use "boat:dog" for them.
+func ParseGoal(s string) (Goal, error) {
+	if from, to, ok := strings.Cut(s, ":"); ok && from != "" && to != "" {
+		return Goal{From: from, To: to}, nil
+	}
+	if strings.Count(s, "2") != 1 {
+		return Goal{}, fmt.Errorf("goal %q: want FROM2TO (e.g. boat2dog) or FROM:TO when a class name contains '2'", s)
+	}
+	from, to, _ := strings.Cut(s, "2")
+	if from == "" || to == "" {
+		return Goal{}, fmt.Errorf("goal %q: both classes must be non-empty (e.g. boat2dog)", s)
+	}
+	return Goal{From: from, To: to}, nil
+}
+
+// Target modes for Attack I's image x*.
+const (
+	TargetRow      = "row"      // TargetSpec.RowID names the row
+	TargetPath     = "path"     // TargetSpec.Path names the image file
+	TargetCentroid = "centroid" // class-B test image nearest the class-B embedding centroid
+	TargetRandom   = "random"   // seeded random class-B test image
+)
+
+// TargetSpec says how Attack I's target image x* is chosen (see ChooseTarget).
+type TargetSpec struct {
+	Mode  string `json:"mode"`
+	RowID int    `json:"row_id,omitempty"`
+	Path  string `json:"path,omitempty"`
+	Seed  uint64 `json:"seed,omitempty"` // for TargetRandom; 0 means DefaultSeed
+}
+
+// AttackSpec describes one poisoning attack.
+type AttackSpec struct {
+	Kind  string // AttackSingleImage, AttackSingleLabel or AttackMultiLabel
+	Goals []Goal // exactly one for I and II, at least two for III
+	// Ratio is the fraction of class-A training images poisoned, in (0,1]
+	// (not φ, which Poison reports in the manifest).
+	Ratio float64
+	Seed  uint64 // sampling seed; 0 means DefaultSeed
+	// Append keeps the original class-A rows and adds poisoned copies
+	// instead of overwriting them (the paper overwrites).
+	Append bool
+	// DropUsedTargets reproduces a quirk of the paper's code for Attack III:
+	// the clean rows of the class-B images used by the second and later goals
+	// are removed from training.
+	DropUsedTargets bool
+	Target          TargetSpec // Attack I only; resolved by the caller via ChooseTarget
+}
+
+func seedOrDefault(s uint64) uint64 {
+	if s == 0 {
+		return DefaultSeed
+	}
+	return s
+}
+
+// validate checks the parts of the spec that do not need the dataset.
+func (s AttackSpec) validate() error {
+	if !(s.Ratio > 0 && s.Ratio <= 1) {
+		return fmt.Errorf("attack %s: ratio %v is outside (0,1]; it is the fraction of class-A training images to poison", s.Kind, s.Ratio)
+	}
+	switch s.Kind {
+	case AttackSingleImage, AttackSingleLabel:
+		if len(s.Goals) != 1 {
+			return fmt.Errorf("attack %s: needs exactly one goal, got %d", s.Kind, len(s.Goals))
+		}
+	case AttackMultiLabel:
+		if len(s.Goals) < 2 {
+			return fmt.Errorf("attack III: needs at least two goals, got %d (use attack II for one)", len(s.Goals))
+		}
+	default:
+		return fmt.Errorf("unknown attack kind %q: want I, II or III", s.Kind)
+	}
+	seen := map[string]string{}
+	for _, g := range s.Goals {
+		if g.From == g.To {
+			return fmt.Errorf("attack %s: goal %s maps a class onto itself", s.Kind, g)
+		}
+		for _, c := range []string{g.From, g.To} {
+			if prev, ok := seen[c]; ok {
+				return fmt.Errorf("attack %s: goals %s and %s share class %q; goals must use disjoint classes", s.Kind, prev, g, c)
+			}
+			seen[c] = g.String()
+		}
+	}
+	return nil
+}
