@@ -45,8 +45,7 @@ func gemmFor(dtype string) (gemmFn, string, error) {
 	case "", "fp32", "float32", "f32":
 		return simd.Sgemm, "fp32", nil
 	case "bf16", "bfloat16":
-		// simd.GemmBF16 is not in the tree yet; wire it here once it lands.
-		return nil, "", fmt.Errorf("bench gemm: dtype bf16 needs simd.GemmBF16, which this build does not have yet; use --dtype fp32")
+		return simd.GemmBF16, "bf16", nil
 	}
 	return nil, "", fmt.Errorf("bench gemm: unknown dtype %q: want fp32 or bf16", dtype)
 }

@@ -1,0 +1,232 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/mmpoison/mmpoison/dataset"
+)
+
+func init() {
+	register(&command{name: "data", summary: "inspect a dataset or convert it to image,caption,split,label CSV",
+		run: func(args []string) error { return runData(args, os.Stdout) }})
+}
+
+// dataSubcommands are the verbs of `mmpoison data`.
+var dataSubcommands = []struct{ name, summary string }{
+	{"inspect", "print image and caption counts per split and per class"},
+	{"convert", "write the dataset as an image,caption,split,label CSV"},
+}
+
+func runData(args []string, w io.Writer) error {
+	if len(args) == 0 {
+		return usagef("missing subcommand: want one of %s", dataVerbs())
+	}
+	switch args[0] {
+	case "inspect":
+		return runDataInspect(args[1:], w)
+	case "convert":
+		return runDataConvert(args[1:], w)
+	case "-h", "-help", "--help", "help":
+		fmt.Fprintln(os.Stdout, "Usage: mmpoison data SUBCOMMAND FORMAT:PATH [flags]\n\nSubcommands:")
+		for _, s := range dataSubcommands {
+			fmt.Fprintf(os.Stdout, "  %-8s %s\n", s.name, s.summary)
+		}
+		fmt.Fprintf(os.Stdout, "\nDataset formats: %s\n", strings.Join(dataset.Formats, ", "))
+		return flag.ErrHelp
+	}
+	return usagef("unknown subcommand %q: want one of %s", args[0], dataVerbs())
+}
+
+func dataVerbs() string {
+	names := make([]string, len(dataSubcommands))
+	for i, s := range dataSubcommands {
+		names[i] = s.name
+	}
+	return strings.Join(names, ", ")
+}
+
+// loadFlags are the dataset-loading flags shared by data inspect, data convert and poison.
+type loadFlags struct {
+	classes, missing string
+}
+
+func (d *loadFlags) addTo(fs *flag.FlagSet) {
+	fs.StringVar(&d.classes, "classes", "none", "label rows by caption keywords first: flickr (the built-in Flickr classes), none (keep the loader's labels) or a JSON file of classes")
+	fs.StringVar(&d.missing, "missing", "fail", "what to do with captions whose image file is absent: fail, keep or drop")
+}
+
+// open reads spec under the flags' missing-image policy and applies the
+// requested keyword classes. The report is nil when no classes were assigned.
+func (d *loadFlags) open(spec string) (*dataset.Dataset, *dataset.AssignReport, error) {
+	policy, err := dataset.ParseMissingPolicy(d.missing)
+	if err != nil {
+		return nil, nil, usagef("--missing: %v", err)
+	}
+	specs, err := classSpecs(d.classes)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := checkDataSpec(spec); err != nil {
+		return nil, nil, err
+	}
+	ds, err := dataset.LoadWith(spec, dataset.Options{Missing: policy})
+	if err != nil {
+		return nil, nil, err
+	}
+	if specs == nil {
+		return ds, nil, nil
+	}
+	rep := dataset.AssignClasses(ds, specs, 0)
+	return ds, &rep, nil
+}
+
+// checkDataSpec catches a spec without a format prefix, the commonest slip.
+func checkDataSpec(spec string) error {
+	if spec == "" {
+		return usagef("missing dataset: want FORMAT:PATH, e.g. flickr8k:../shared/data/flickr8k (formats: %s)", strings.Join(dataset.Formats, ", "))
+	}
+	if !strings.Contains(spec, ":") && spec != "shapes" {
+		return usagef("dataset %q: want FORMAT:PATH, e.g. csv:%s (formats: %s)", spec, spec, strings.Join(dataset.Formats, ", "))
+	}
+	return nil
+}
+
+// classSpecs resolves --classes: nil for none, the Flickr defaults, or a JSON
+// file holding either [{"name": "dog", "keywords": ["dog", "dogs"]}, ...] or
+// {"dog": ["dog", "dogs"], ...}.
+func classSpecs(v string) ([]dataset.ClassSpec, error) {
+	switch strings.ToLower(v) {
+	case "", "none":
+		return nil, nil
+	case "flickr", "flickr8k", "flickr30k":
+		return dataset.DefaultFlickrClasses(), nil
+	}
+	if !strings.HasSuffix(strings.ToLower(v), ".json") {
+		return nil, usagef("--classes %q: want flickr, none or a .json file of classes", v)
+	}
+	raw, err := os.ReadFile(v)
+	if err != nil {
+		return nil, fmt.Errorf("--classes: %w", err)
+	}
+	var list []struct {
+		Name     string   `json:"name"`
+		Keywords []string `json:"keywords"`
+	}
+	var specs []dataset.ClassSpec
+	if errList := json.Unmarshal(raw, &list); errList == nil {
+		for _, c := range list {
+			specs = append(specs, dataset.ClassSpec{Name: c.Name, Keywords: c.Keywords})
+		}
+	} else {
+		var byName map[string][]string
+		if err := json.Unmarshal(raw, &byName); err != nil {
+			return nil, fmt.Errorf("classes file %s: want [{\"name\": ..., \"keywords\": [...]}] or {\"class\": [keywords]}: %v", v, errList)
+		}
+		for name, kw := range byName {
+			specs = append(specs, dataset.ClassSpec{Name: name, Keywords: kw})
+		}
+		sort.Slice(specs, func(i, j int) bool { return specs[i].Name < specs[j].Name })
+	}
+	if len(specs) == 0 {
+		return nil, fmt.Errorf("classes file %s: no classes defined", v)
+	}
+	for i, s := range specs {
+		if s.Name == "" || len(s.Keywords) == 0 {
+			return nil, fmt.Errorf("classes file %s: class %d needs a name and at least one keyword", v, i+1)
+		}
+	}
+	return specs, nil
+}
+
+// parsePositional parses flags that may come before, between or after the
+// positional arguments (`data inspect SPEC --classes flickr`), which the
+// flag package alone stops at, and returns the positional arguments.
+func parsePositional(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fs.Usage()
+				return nil, err
+			}
+			return nil, usageError{err.Error()}
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		if consumed := len(args) - len(rest); consumed > 0 && args[consumed-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}
+
+// oneDataset parses args of a command taking exactly one dataset spec.
+func oneDataset(fs *flag.FlagSet, args []string) (string, error) {
+	pos, err := parsePositional(fs, args)
+	if err != nil {
+		return "", err
+	}
+	switch len(pos) {
+	case 0:
+		return "", checkDataSpec("")
+	case 1:
+		return pos[0], nil
+	}
+	return "", usagef("want one dataset, got %d arguments: %s", len(pos), strings.Join(pos, " "))
+}
+
+func runDataInspect(args []string, w io.Writer) error {
+	fs := newFlags("data inspect", "data inspect FORMAT:PATH [--classes flickr|none|FILE.json] [--missing fail|keep|drop]")
+	var df loadFlags
+	df.addTo(fs)
+	spec, err := oneDataset(fs, args)
+	if err != nil {
+		return err
+	}
+	ds, rep, err := df.open(spec)
+	if err != nil {
+		return err
+	}
+	if err := dataset.Inspect(ds, w); err != nil {
+		return err
+	}
+	if rep != nil {
+		fmt.Fprintf(w, "\nkeyword classes (%s): %d images labelled, %d ambiguous (matched two or more classes, left unlabelled)\n",
+			df.classes, rep.Labelled, rep.Ambiguous)
+	}
+	return nil
+}
+
+func runDataConvert(args []string, w io.Writer) error {
+	fs := newFlags("data convert", "data convert FORMAT:PATH --out FILE.csv [--classes flickr|none|FILE.json] [--missing fail|keep|drop]")
+	var df loadFlags
+	df.addTo(fs)
+	out := fs.String("out", "", "CSV file to write (required); in-memory images go to FILE_images/")
+	spec, err := oneDataset(fs, args)
+	if err != nil {
+		return err
+	}
+	if *out == "" {
+		return usagef("missing --out FILE.csv")
+	}
+	ds, _, err := df.open(spec)
+	if err != nil {
+		return err
+	}
+	if err := dataset.WriteCSV(ds, *out); err != nil {
+		return err
+	}
+	st := dataset.Stats(ds)
+	fmt.Fprintf(w, "wrote %s: %d images, %d captions (one line per caption)\n", *out, st.Images, st.Captions)
+	return nil
+}

@@ -1,0 +1,356 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// AVX-512 vector kernels. CX counts the elements left; main loops take 64
+// (four registers) then 16 at a time, and the last n%16 use lane mask K1, so
+// nothing past n is read or written.
+
+// TAILMASK sets K1 to the low CX lanes (1 <= CX <= 15).
+#define TAILMASK MOVQ $1, AX; SHLQ CX, AX; DECQ AX; KMOVW AX, K1
+
+// HSUM adds the 16 lanes of Z0 into X0's low lane.
+#define HSUM VEXTRACTF32X8 $1, Z0, Y1; VADDPS Y1, Y0, Y0; VEXTRACTF128 $1, Y0, X1; VADDPS X1, X0, X0; VPERMILPS $0x4e, X0, X1; VADDPS X1, X0, X0; VPERMILPS $0xb1, X0, X1; VADDPS X1, X0, X0
+
+// HMAX takes the max of the 16 lanes of Z0 into X0's low lane.
+#define HMAX VEXTRACTF32X8 $1, Z0, Y1; VMAXPS Y1, Y0, Y0; VEXTRACTF128 $1, Y0, X1; VMAXPS X1, X0, X0; VPERMILPS $0x4e, X0, X1; VMAXPS X1, X0, X0; VPERMILPS $0xb1, X0, X1; VMAXPS X1, X0, X0
+
+// func dotZ(x, y *float32, n int) float32
+TEXT ·dotZ(SB), NOSPLIT, $0-28
+	MOVQ x+0(FP), SI
+	MOVQ y+8(FP), DI
+	MOVQ n+16(FP), CX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+dot64:
+	CMPQ CX, $64
+	JLT dot16
+	VMOVUPS (SI), Z4
+	VMOVUPS 64(SI), Z5
+	VMOVUPS 128(SI), Z6
+	VMOVUPS 192(SI), Z7
+	VFMADD231PS (DI), Z4, Z0
+	VFMADD231PS 64(DI), Z5, Z1
+	VFMADD231PS 128(DI), Z6, Z2
+	VFMADD231PS 192(DI), Z7, Z3
+	ADDQ $256, SI
+	ADDQ $256, DI
+	SUBQ $64, CX
+	JMP dot64
+dot16:
+	CMPQ CX, $16
+	JLT dottail
+	VMOVUPS (SI), Z4
+	VFMADD231PS (DI), Z4, Z0
+	ADDQ $64, SI
+	ADDQ $64, DI
+	SUBQ $16, CX
+	JMP dot16
+dottail:
+	TESTQ CX, CX
+	JEQ dotdone
+	TAILMASK
+	VMOVUPS.Z (SI), K1, Z4
+	VMOVUPS.Z (DI), K1, Z5
+	VFMADD231PS Z5, Z4, Z0
+dotdone:
+	VADDPS Z1, Z0, Z0
+	VADDPS Z3, Z2, Z2
+	VADDPS Z2, Z0, Z0
+	HSUM
+	MOVSS X0, ret+24(FP)
+	VZEROUPPER
+	RET
+
+// func axpyZ(alpha float32, x, y *float32, n int)
+TEXT ·axpyZ(SB), NOSPLIT, $0-32
+	VBROADCASTSS alpha+0(FP), Z31
+	MOVQ x+8(FP), SI
+	MOVQ y+16(FP), DI
+	MOVQ n+24(FP), CX
+axpy64:
+	CMPQ CX, $64
+	JLT axpy16
+	VMOVUPS (DI), Z0
+	VMOVUPS 64(DI), Z1
+	VMOVUPS 128(DI), Z2
+	VMOVUPS 192(DI), Z3
+	VFMADD231PS (SI), Z31, Z0
+	VFMADD231PS 64(SI), Z31, Z1
+	VFMADD231PS 128(SI), Z31, Z2
+	VFMADD231PS 192(SI), Z31, Z3
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, 64(DI)
+	VMOVUPS Z2, 128(DI)
+	VMOVUPS Z3, 192(DI)
+	ADDQ $256, SI
+	ADDQ $256, DI
+	SUBQ $64, CX
+	JMP axpy64
+axpy16:
+	CMPQ CX, $16
+	JLT axpytail
+	VMOVUPS (DI), Z0
+	VFMADD231PS (SI), Z31, Z0
+	VMOVUPS Z0, (DI)
+	ADDQ $64, SI
+	ADDQ $64, DI
+	SUBQ $16, CX
+	JMP axpy16
+axpytail:
+	TESTQ CX, CX
+	JEQ axpydone
+	TAILMASK
+	VMOVUPS.Z (DI), K1, Z0
+	VMOVUPS.Z (SI), K1, Z1
+	VFMADD231PS Z1, Z31, Z0
+	VMOVUPS Z0, K1, (DI)
+axpydone:
+	VZEROUPPER
+	RET
+
+// func scaleZ(alpha float32, x *float32, n int)
+TEXT ·scaleZ(SB), NOSPLIT, $0-24
+	VBROADCASTSS alpha+0(FP), Z31
+	MOVQ x+8(FP), DI
+	MOVQ n+16(FP), CX
+scale64:
+	CMPQ CX, $64
+	JLT scale16
+	VMULPS (DI), Z31, Z0
+	VMULPS 64(DI), Z31, Z1
+	VMULPS 128(DI), Z31, Z2
+	VMULPS 192(DI), Z31, Z3
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, 64(DI)
+	VMOVUPS Z2, 128(DI)
+	VMOVUPS Z3, 192(DI)
+	ADDQ $256, DI
+	SUBQ $64, CX
+	JMP scale64
+scale16:
+	CMPQ CX, $16
+	JLT scaletail
+	VMULPS (DI), Z31, Z0
+	VMOVUPS Z0, (DI)
+	ADDQ $64, DI
+	SUBQ $16, CX
+	JMP scale16
+scaletail:
+	TESTQ CX, CX
+	JEQ scaledone
+	TAILMASK
+	VMOVUPS.Z (DI), K1, Z0
+	VMULPS Z0, Z31, Z0
+	VMOVUPS Z0, K1, (DI)
+scaledone:
+	VZEROUPPER
+	RET
+
+// func addZ(dst, x, y *float32, n int)
+TEXT ·addZ(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ y+16(FP), DX
+	MOVQ n+24(FP), CX
+add64:
+	CMPQ CX, $64
+	JLT add16
+	VMOVUPS (SI), Z0
+	VMOVUPS 64(SI), Z1
+	VMOVUPS 128(SI), Z2
+	VMOVUPS 192(SI), Z3
+	VADDPS (DX), Z0, Z0
+	VADDPS 64(DX), Z1, Z1
+	VADDPS 128(DX), Z2, Z2
+	VADDPS 192(DX), Z3, Z3
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, 64(DI)
+	VMOVUPS Z2, 128(DI)
+	VMOVUPS Z3, 192(DI)
+	ADDQ $256, SI
+	ADDQ $256, DX
+	ADDQ $256, DI
+	SUBQ $64, CX
+	JMP add64
+add16:
+	CMPQ CX, $16
+	JLT addtail
+	VMOVUPS (SI), Z0
+	VADDPS (DX), Z0, Z0
+	VMOVUPS Z0, (DI)
+	ADDQ $64, SI
+	ADDQ $64, DX
+	ADDQ $64, DI
+	SUBQ $16, CX
+	JMP add16
+addtail:
+	TESTQ CX, CX
+	JEQ adddone
+	TAILMASK
+	VMOVUPS.Z (SI), K1, Z0
+	VMOVUPS.Z (DX), K1, Z1
+	VADDPS Z1, Z0, Z0
+	VMOVUPS Z0, K1, (DI)
+adddone:
+	VZEROUPPER
+	RET
+
+// func mulZ(dst, x, y *float32, n int)
+TEXT ·mulZ(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ y+16(FP), DX
+	MOVQ n+24(FP), CX
+mul64:
+	CMPQ CX, $64
+	JLT mul16
+	VMOVUPS (SI), Z0
+	VMOVUPS 64(SI), Z1
+	VMOVUPS 128(SI), Z2
+	VMOVUPS 192(SI), Z3
+	VMULPS (DX), Z0, Z0
+	VMULPS 64(DX), Z1, Z1
+	VMULPS 128(DX), Z2, Z2
+	VMULPS 192(DX), Z3, Z3
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, 64(DI)
+	VMOVUPS Z2, 128(DI)
+	VMOVUPS Z3, 192(DI)
+	ADDQ $256, SI
+	ADDQ $256, DX
+	ADDQ $256, DI
+	SUBQ $64, CX
+	JMP mul64
+mul16:
+	CMPQ CX, $16
+	JLT multail
+	VMOVUPS (SI), Z0
+	VMULPS (DX), Z0, Z0
+	VMOVUPS Z0, (DI)
+	ADDQ $64, SI
+	ADDQ $64, DX
+	ADDQ $64, DI
+	SUBQ $16, CX
+	JMP mul16
+multail:
+	TESTQ CX, CX
+	JEQ muldone
+	TAILMASK
+	VMOVUPS.Z (SI), K1, Z0
+	VMOVUPS.Z (DX), K1, Z1
+	VMULPS Z1, Z0, Z0
+	VMOVUPS Z0, K1, (DI)
+muldone:
+	VZEROUPPER
+	RET
+
+// func sumZ(x *float32, n int) float32
+TEXT ·sumZ(SB), NOSPLIT, $0-20
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+sum64:
+	CMPQ CX, $64
+	JLT sum16
+	VADDPS (SI), Z0, Z0
+	VADDPS 64(SI), Z1, Z1
+	VADDPS 128(SI), Z2, Z2
+	VADDPS 192(SI), Z3, Z3
+	ADDQ $256, SI
+	SUBQ $64, CX
+	JMP sum64
+sum16:
+	CMPQ CX, $16
+	JLT sumtail
+	VADDPS (SI), Z0, Z0
+	ADDQ $64, SI
+	SUBQ $16, CX
+	JMP sum16
+sumtail:
+	TESTQ CX, CX
+	JEQ sumdone
+	TAILMASK
+	VMOVUPS.Z (SI), K1, Z4
+	VADDPS Z4, Z0, Z0
+sumdone:
+	VADDPS Z1, Z0, Z0
+	VADDPS Z3, Z2, Z2
+	VADDPS Z2, Z0, Z0
+	HSUM
+	MOVSS X0, ret+16(FP)
+	VZEROUPPER
+	RET
+
+// func maxZ(x *float32, n int) float32
+// K3 collects lanes that held NaN (VCMPPS predicate 3 = unordered); any NaN
+// makes the result NaN, since VMAXPS alone would drop it.
+TEXT ·maxZ(SB), NOSPLIT, $0-20
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	MOVL $0xff800000, AX // -Inf
+	VPBROADCASTD AX, Z0
+	VMOVAPS Z0, Z1
+	VMOVAPS Z0, Z2
+	VMOVAPS Z0, Z3
+	KXORW K3, K3, K3
+max64:
+	CMPQ CX, $64
+	JLT max16
+	VMOVUPS (SI), Z4
+	VMOVUPS 64(SI), Z5
+	VMOVUPS 128(SI), Z6
+	VMOVUPS 192(SI), Z7
+	VCMPPS $3, Z4, Z4, K2
+	KORW K2, K3, K3
+	VCMPPS $3, Z5, Z5, K2
+	KORW K2, K3, K3
+	VCMPPS $3, Z6, Z6, K2
+	KORW K2, K3, K3
+	VCMPPS $3, Z7, Z7, K2
+	KORW K2, K3, K3
+	VMAXPS Z4, Z0, Z0
+	VMAXPS Z5, Z1, Z1
+	VMAXPS Z6, Z2, Z2
+	VMAXPS Z7, Z3, Z3
+	ADDQ $256, SI
+	SUBQ $64, CX
+	JMP max64
+max16:
+	CMPQ CX, $16
+	JLT maxtail
+	VMOVUPS (SI), Z4
+	VCMPPS $3, Z4, Z4, K2
+	KORW K2, K3, K3
+	VMAXPS Z4, Z0, Z0
+	ADDQ $64, SI
+	SUBQ $16, CX
+	JMP max16
+maxtail:
+	TESTQ CX, CX
+	JEQ maxdone
+	TAILMASK
+	VMOVUPS.Z (SI), K1, Z4
+	VCMPPS $3, Z4, Z4, K2
+	KORW K2, K3, K3
+	VMAXPS Z4, Z0, K1, Z0
+maxdone:
+	VMAXPS Z1, Z0, Z0
+	VMAXPS Z3, Z2, Z2
+	VMAXPS Z2, Z0, Z0
+	HMAX
+	KORTESTW K3, K3
+	JEQ maxok
+	MOVL $0x7fc00000, AX // NaN
+	MOVL AX, ret+16(FP)
+	VZEROUPPER
+	RET
+maxok:
+	MOVSS X0, ret+16(FP)
+	VZEROUPPER
+	RET
