@@ -17,6 +17,12 @@ type ShapesOptions struct {
 	Train        int // number of training images (classes balanced)
 	TestPerClass int // test images per class
 	Size         int // image side in pixels (16 to 512)
+	// Rare classes get only RareTrain training images each, the rest of
+	// Train going to the other classes: like PASCAL's classes inside
+	// Flickr30k in the paper, a class an attacker can poison whole at a
+	// small share of all pairs. Test images stay balanced.
+	Rare      []string
+	RareTrain int // default 30
 }
 
 func (o ShapesOptions) withDefaults() ShapesOptions {
@@ -29,19 +35,65 @@ func (o ShapesOptions) withDefaults() ShapesOptions {
 	if o.Size == 0 {
 		o.Size = 32
 	}
+	if o.RareTrain == 0 {
+		o.RareTrain = 30
+	}
 	return o
 }
 
-// applyShapesSpec reads "seed=1,n=2000,size=32,test=50" into o.
+// applyShapesSpec reads "seed=1,n=2000,size=32,test=50,rare=circle+star,rare_n=30" into o.
 func applyShapesSpec(spec string, o *ShapesOptions) error {
 	kv, bare, err := parseKV(spec)
 	if err != nil {
 		return err
 	}
 	if bare != "" {
-		return fmt.Errorf("shapes takes key=value settings (seed, n, test, size), not %q", bare)
+		return fmt.Errorf("shapes takes key=value settings (seed, n, test, size, rare, rare_n), not %q", bare)
 	}
-	return setInts(kv, map[string]*int{"seed": &o.Seed, "n": &o.Train, "train": &o.Train, "test": &o.TestPerClass, "size": &o.Size})
+	if r, ok := kv["rare"]; ok {
+		o.Rare = strings.Split(r, "+")
+		delete(kv, "rare")
+	}
+	return setInts(kv, map[string]*int{"seed": &o.Seed, "n": &o.Train, "train": &o.Train, "test": &o.TestPerClass, "size": &o.Size, "rare_n": &o.RareTrain})
+}
+
+// trainClasses assigns a class to each training image: the common classes
+// in turn, then RareTrain images of each rare class.
+func trainClasses(opt ShapesOptions) ([]int, error) {
+	rare := map[int]bool{}
+	for _, name := range opt.Rare {
+		found := false
+		for i, c := range ShapeClasses {
+			if c == name {
+				rare[i], found = true, true
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("shapes: rare class %q is not a shape; the shapes are %s", name, strings.Join(ShapeClasses, ", "))
+		}
+	}
+	var common []int
+	for i := range ShapeClasses {
+		if !rare[i] {
+			common = append(common, i)
+		}
+	}
+	nRare := len(rare) * opt.RareTrain
+	if len(common) == 0 || opt.Train < nRare+len(common) {
+		return nil, fmt.Errorf("shapes: %d training images cannot hold %d rare classes of %d images plus the common classes", opt.Train, len(rare), opt.RareTrain)
+	}
+	classes := make([]int, 0, opt.Train)
+	for i := 0; i < opt.Train-nRare; i++ {
+		classes = append(classes, common[i%len(common)])
+	}
+	for i := range ShapeClasses {
+		if rare[i] {
+			for j := 0; j < opt.RareTrain; j++ {
+				classes = append(classes, i)
+			}
+		}
+	}
+	return classes, nil
 }
 
 // Shapes generates the built-in synthetic dataset: each image holds one or
@@ -60,10 +112,19 @@ func Shapes(opt ShapesOptions) (*Dataset, error) {
 	k := len(ShapeClasses)
 	n := opt.Train + k*opt.TestPerClass
 	d := &Dataset{Name: "shapes", Classes: append([]string(nil), ShapeClasses...), Rows: make([]Row, n)}
+	if len(opt.Rare) > 0 {
+		d.Name = "shapes-rare-" + strings.Join(opt.Rare, "+")
+	}
+	trainClass, err := trainClasses(opt)
+	if err != nil {
+		return nil, err
+	}
 	parallel.For(n, 16, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			split, class := Train, i%k
-			if i >= opt.Train {
+			split, class := Train, 0
+			if i < opt.Train {
+				class = trainClass[i]
+			} else {
 				split, class = Test, (i-opt.Train)%k
 			}
 			rng := itemRNG(uint64(opt.Seed), 1, uint64(i))

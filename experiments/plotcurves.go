@@ -3,6 +3,7 @@ package experiments
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -66,7 +67,7 @@ func PlotCurves(results []Result, spec CurveSpec, base string) ([]string, error)
 		}
 		for _, m := range spec.Metrics {
 			v, n := a.get(k, m)
-			if n == 0 {
+			if n == 0 || math.IsNaN(v) || math.IsNaN(x) { // e.g. a goal without queries: nothing to draw
 				continue
 			}
 			name := label

@@ -56,6 +56,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "mmpoison: unknown command %q; run 'mmpoison help' for the list\n", args[0])
 		return 2
 	}
+	if path := os.Getenv("MMPOISON_CPUPROFILE"); path != "" { // profiling any command without a flag on each
+		stop, err := startCPUProfile(path)
+		if err != nil {
+			fmt.Fprintln(stderr, "mmpoison:", err)
+			return 1
+		}
+		defer stop()
+	}
 	return exitCode(c.run(args[1:]), c.name, stderr)
 }
 

@@ -1,0 +1,53 @@
+package clipmodel
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/mmpoison/mmpoison/autograd"
+	"github.com/mmpoison/mmpoison/nn"
+	"github.com/mmpoison/mmpoison/nn/safetensors"
+)
+
+// ignoredKeys are entries of OpenAI checkpoints that are configuration or
+// derived constants, not weights: build_model deletes the first three, and
+// TorchScript dumps may carry the causal attention mask.
+var ignoredKeys = map[string]bool{
+	"input_resolution": true,
+	"context_length":   true,
+	"vocab_size":       true,
+}
+
+func isIgnoredKey(name string) bool {
+	return ignoredKeys[name] || name == "attn_mask" || strings.HasSuffix(name, ".attn_mask")
+}
+
+// LoadWeights reads a safetensors state dict with OpenAI CLIP's names (see
+// scripts/convert_openai_clip.py) into m, in place. Known non-weight
+// entries are ignored. A shape mismatch is always an error; with strict,
+// every other key must match too, except BatchNorm's num_batches_tracked,
+// which only counts training steps and some checkpoints omit. Nothing is
+// changed unless every check passes.
+func LoadWeights(m *Model, path string, strict bool) error {
+	tensors, _, err := safetensors.Read(path)
+	if err != nil {
+		return fmt.Errorf("load weights %s: %w", path, err)
+	}
+	src := make(map[string]*autograd.Tensor, len(tensors))
+	for _, t := range tensors {
+		if !isIgnoredKey(t.Name) {
+			src[t.Name] = autograd.New(t.Data, t.Shape...)
+		}
+	}
+	// Fill absent step counters with the model's own, so strict loading
+	// accepts checkpoints without them.
+	for _, n := range nn.StateList(m) {
+		if _, ok := src[n.Name]; !ok && strings.HasSuffix(n.Name, ".num_batches_tracked") {
+			src[n.Name] = n.Tensor.Clone()
+		}
+	}
+	if err := nn.LoadStateDict(m, src, strict); err != nil {
+		return fmt.Errorf("load weights %s into model %q: %w", path, m.Config.Name, err)
+	}
+	return nil
+}

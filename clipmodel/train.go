@@ -1,0 +1,306 @@
+package clipmodel
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/mmpoison/mmpoison/autograd"
+	"github.com/mmpoison/mmpoison/internal/progress"
+	"github.com/mmpoison/mmpoison/nn"
+	"github.com/mmpoison/mmpoison/vision"
+)
+
+// TrainOptions are the settings of one training run. The zero value of a
+// field means its default (see withDefaults).
+type TrainOptions struct {
+	Epochs      int     `json:"epochs"`
+	BatchSize   int     `json:"batch_size"`
+	LR          float64 `json:"lr"`
+	MinLR       float64 `json:"min_lr"`
+	WarmupSteps int     `json:"warmup_steps"`
+	WeightDecay float64 `json:"weight_decay"`
+	Beta1       float64 `json:"beta1"`
+	Beta2       float64 `json:"beta2"`
+	Eps         float64 `json:"eps"`
+	ClipNorm    float64 `json:"clip_norm"`            // 0: no clipping
+	Freeze      string  `json:"freeze,omitempty"`     // "", "image" or "text": that tower is not trained
+	NoAugment   bool    `json:"no_augment,omitempty"` // skip RandomResizedCrop
+	Seed        uint64  `json:"seed"`
+
+	// CheckpointEvery writes a checkpoint every that many steps (and always
+	// at the end of each epoch) into OutDir; 0 means epoch ends only.
+	CheckpointEvery int    `json:"checkpoint_every,omitempty"`
+	OutDir          string `json:"-"` // checkpoints and metrics.jsonl; "" keeps nothing on disk
+	Resume          bool   `json:"-"` // continue from OutDir's last checkpoint when there is one
+
+	Log       io.Writer                       `json:"-"` // progress and messages; nil is silent
+	OnEpoch   func(epoch int, m *Model) error `json:"-"` // called after each epoch (e.g. per-epoch attack metrics)
+	StopAfter int                             `json:"-"` // testing: stop (as if killed) after this many steps
+}
+
+func (o TrainOptions) withDefaults() TrainOptions {
+	def := func(v *float64, d float64) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	if o.Epochs == 0 {
+		o.Epochs = 1
+	}
+	if o.BatchSize == 0 {
+		o.BatchSize = 128
+	}
+	def(&o.LR, 5e-4)
+	def(&o.Beta1, 0.9)
+	def(&o.Beta2, 0.98)
+	def(&o.Eps, 1e-6)
+	return o
+}
+
+// ErrStopped is returned when StopAfter ends a run early.
+var ErrStopped = fmt.Errorf("training stopped early (StopAfter)")
+
+// StepRecord is one line of metrics.jsonl.
+type StepRecord struct {
+	Step       int     `json:"step"`
+	Epoch      int     `json:"epoch"`
+	Loss       float64 `json:"loss"`
+	LogitScale float64 `json:"logit_scale"`
+	LR         float64 `json:"lr"`
+	GradNorm   float64 `json:"grad_norm"`
+	PairsPerS  float64 `json:"pairs_per_s"`
+}
+
+// TrainResult summarises a finished run.
+type TrainResult struct {
+	Steps     int
+	FinalLoss float64
+	Duration  time.Duration
+}
+
+// Checkpoint file names inside OutDir.
+const (
+	CheckpointFile = "checkpoint.safetensors"
+	MetricsFile    = "metrics.jsonl"
+)
+
+// Train runs InfoNCE training of m on the pairs of data, whose images come
+// from im. Given the same seed, options, thread count and SIMD level, the
+// result is bit-identical whether or not the run was interrupted and resumed.
+func Train(m *Model, data *Examples, im *Images, opt TrainOptions) (*TrainResult, error) {
+	opt = opt.withDefaults()
+	if data.Context != m.Config.Text.ContextLength {
+		return nil, fmt.Errorf("train: examples tokenised to context %d, model expects %d", data.Context, m.Config.Text.ContextLength)
+	}
+	if im.Cache.Size() != m.Config.Vision.ImageSize {
+		return nil, fmt.Errorf("train: image cache holds %dpx images, model expects %dpx", im.Cache.Size(), m.Config.Vision.ImageSize)
+	}
+	batch := min(opt.BatchSize, data.Len())
+	if batch < 2 {
+		return nil, fmt.Errorf("train: need at least 2 pairs for a contrastive batch, have %d", data.Len())
+	}
+	stepsPerEpoch := data.Len() / batch // the last incomplete batch is dropped, as open_clip does
+	total := stepsPerEpoch * opt.Epochs
+
+	switch opt.Freeze {
+	case "":
+	case "image":
+		nn.Freeze(m.Visual, true)
+		nn.SetTraining(m.Visual, false) // a frozen tower keeps its batch-norm statistics too
+	case "text":
+		nn.Freeze(m.Text, true)
+	default:
+		return nil, fmt.Errorf("train: freeze must be \"\", \"image\" or \"text\", got %q", opt.Freeze)
+	}
+	defer func() {
+		nn.Freeze(m, false)
+		nn.SetTraining(m, true)
+	}()
+
+	var trainable []nn.Named
+	for _, p := range nn.NamedParams(m) {
+		if p.Tensor.RequiresGrad() {
+			trainable = append(trainable, p)
+		}
+	}
+	optim, err := nn.NewAdamW(nn.SplitDecay(trainable, opt.WeightDecay), nn.AdamWConfig{LR: opt.LR, Beta1: opt.Beta1, Beta2: opt.Beta2, Eps: opt.Eps})
+	if err != nil {
+		return nil, err
+	}
+	sched := nn.CosineSchedule{Base: opt.LR, Min: opt.MinLR, Warmup: opt.WarmupSteps, Total: total}
+	params := nn.Tensors(trainable)
+
+	state := TrainState{Seed: opt.Seed, Model: m.Config, Options: opt}
+	ckptPath := ""
+	var metrics *os.File
+	if opt.OutDir != "" {
+		if err := os.MkdirAll(opt.OutDir, 0o755); err != nil {
+			return nil, err
+		}
+		ckptPath = filepath.Join(opt.OutDir, CheckpointFile)
+		if opt.Resume && fileExists(ckptPath) {
+			st, weights, optState, err := ReadCheckpoint(ckptPath)
+			if err != nil {
+				return nil, fmt.Errorf("resume: %w", err)
+			}
+			if st.Seed != opt.Seed {
+				return nil, fmt.Errorf("resume: checkpoint %s was made with seed %d, this run has seed %d", ckptPath, st.Seed, opt.Seed)
+			}
+			if err := nn.LoadStateDict(m, weights, true); err != nil {
+				return nil, fmt.Errorf("resume %s: %w", ckptPath, err)
+			}
+			if err := optim.LoadStateDict(optState); err != nil {
+				return nil, fmt.Errorf("resume %s: %w", ckptPath, err)
+			}
+			state.Step = st.Step
+			logf(opt.Log, "resuming from %s at step %d of %d", ckptPath, st.Step, total)
+		}
+		if metrics, err = openMetrics(filepath.Join(opt.OutDir, MetricsFile), state.Step); err != nil {
+			return nil, err
+		}
+		defer metrics.Close()
+	}
+
+	s := m.Config.Vision.ImageSize
+	imgBuf := make([]float32, batch*3*s*s)
+	ids := make([]int, batch*data.Context)
+	eot := make([]int, batch)
+	slots := make([]int, batch)
+	g := autograd.NewTape()
+	bar := progress.New(opt.Log, "train", total, 10*time.Second)
+	start := time.Now()
+	res := &TrainResult{}
+	order := make([]int, data.Len())
+	epochOrdered := -1
+
+	for state.Step < total {
+		epoch, pos := state.Step/stepsPerEpoch, state.Step%stepsPerEpoch
+		if epoch != epochOrdered { // data order is a pure function of (seed, epoch)
+			for i := range order {
+				order[i] = i
+			}
+			rand.New(rand.NewPCG(opt.Seed, uint64(epoch)+1)).Shuffle(len(order), func(a, b int) { order[a], order[b] = order[b], order[a] })
+			epochOrdered = epoch
+		}
+		t0 := time.Now()
+		for b := 0; b < batch; b++ {
+			p := order[pos*batch+b]
+			slots[b] = data.Slot[p]
+			copy(ids[b*data.Context:(b+1)*data.Context], data.Tokens[p*data.Context:(p+1)*data.Context])
+			eot[b] = data.EOT[p]
+		}
+		augRNG := rand.New(rand.NewPCG(opt.Seed^0xa06, uint64(state.Step)))
+		if err := vision.FillBatch(imgBuf, im.Cache, slots, !opt.NoAugment, augRNG); err != nil {
+			return nil, err
+		}
+		images := autograd.New(imgBuf, batch, 3, s, s)
+
+		g.Reset()
+		loss := m.Loss(g, images, ids, eot)
+		lossV := float64(loss.Item())
+		if math.IsNaN(lossV) || math.IsInf(lossV, 0) {
+			return nil, fmt.Errorf("train: loss became %v at step %d (lr %.3g): lower --lr, raise --warmup or check the data; the last checkpoint is intact", lossV, state.Step, optim.LR())
+		}
+		optim.ZeroGrad()
+		g.Backward(loss)
+		gradNorm := nn.ClipGradNorm(params, clipOrInf(opt.ClipNorm))
+		if math.IsNaN(gradNorm) || math.IsInf(gradNorm, 0) {
+			return nil, fmt.Errorf("train: gradient norm became %v at step %d: lower --lr or check the data", gradNorm, state.Step)
+		}
+		lr := sched.LR(state.Step)
+		optim.SetLR(lr)
+		optim.Step()
+		g.Reset()
+		state.Step++
+		state.Epoch = state.Step / stepsPerEpoch
+
+		rate := float64(batch) / time.Since(t0).Seconds()
+		rec := StepRecord{Step: state.Step, Epoch: epoch, Loss: lossV, LogitScale: float64(m.LogitScale.Data[0]), LR: lr, GradNorm: gradNorm, PairsPerS: rate}
+		if metrics != nil {
+			line, _ := json.Marshal(rec)
+			if _, err := metrics.Write(append(line, '\n')); err != nil {
+				return nil, fmt.Errorf("train: writing %s: %w", metrics.Name(), err)
+			}
+		}
+		bar.Update(state.Step, fmt.Sprintf("epoch %d loss %.4f scale %.2f lr %.2e %.0f pairs/s", epoch+1, lossV, math.Exp(rec.LogitScale), lr, rate))
+		res.FinalLoss = lossV
+
+		epochEnd := state.Step%stepsPerEpoch == 0
+		if ckptPath != "" && (epochEnd || (opt.CheckpointEvery > 0 && state.Step%opt.CheckpointEvery == 0)) {
+			if err := SaveCheckpoint(ckptPath, m, optim, state); err != nil {
+				return nil, fmt.Errorf("train: checkpoint: %w", err)
+			}
+		}
+		if epochEnd && opt.OnEpoch != nil {
+			if err := opt.OnEpoch(epoch+1, m); err != nil {
+				return nil, err
+			}
+		}
+		if opt.StopAfter > 0 && state.Step >= opt.StopAfter && state.Step < total {
+			return nil, ErrStopped
+		}
+	}
+	res.Steps = state.Step
+	res.Duration = time.Since(start)
+	return res, nil
+}
+
+func clipOrInf(c float64) float64 {
+	if c <= 0 {
+		return math.Inf(1)
+	}
+	return c
+}
+
+// openMetrics opens metrics.jsonl for appending, first dropping records past
+// step keep (steps a killed run took after its last checkpoint).
+func openMetrics(path string, keep int) (*os.File, error) {
+	if keep == 0 {
+		return os.Create(path)
+	}
+	old, err := os.ReadFile(path)
+	if err != nil && !os.IsNotExist(err) {
+		return nil, err
+	}
+	var kept []byte
+	for _, line := range splitLines(old) {
+		var r StepRecord
+		if json.Unmarshal(line, &r) == nil && r.Step <= keep {
+			kept = append(append(kept, line...), '\n')
+		}
+	}
+	if err := os.WriteFile(path, kept, 0o644); err != nil {
+		return nil, err
+	}
+	return os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0o644)
+}
+
+func splitLines(b []byte) [][]byte {
+	var out [][]byte
+	for len(b) > 0 {
+		i := 0
+		for i < len(b) && b[i] != '\n' {
+			i++
+		}
+		if i > 0 {
+			out = append(out, b[:i])
+		}
+		if i < len(b) {
+			i++
+		}
+		b = b[i:]
+	}
+	return out
+}
+
+func logf(w io.Writer, format string, a ...any) {
+	if w != nil {
+		fmt.Fprintf(w, format+"\n", a...)
+	}
+}

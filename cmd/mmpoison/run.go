@@ -1,0 +1,96 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
+
+	"github.com/mmpoison/mmpoison/experiments"
+	"github.com/mmpoison/mmpoison/internal/parallel"
+)
+
+func init() {
+	register(&command{name: "run", summary: "run an experiment grid from a config file (resumable, shardable)", run: runRun})
+}
+
+func runRun(args []string) error {
+	fs := newFlags("run", "run --config FILE.json --out DIR [--shard i/n] [--threads N]")
+	config := fs.String("config", "", "experiment config (JSON; see docs/experiments.md)")
+	out := fs.String("out", "", "output folder (required); finished jobs in it are skipped")
+	shard := fs.String("shard", "", "run only shard i of n (0-based), e.g. 0/4; merge later with mmpoison report")
+	threads := fs.Int("threads", runtime.GOMAXPROCS(0), "worker threads")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *config == "" || *out == "" {
+		return usagef("--config and --out are required")
+	}
+	i, n, err := parseShard(*shard)
+	if err != nil {
+		return err
+	}
+	cfg, err := experiments.LoadConfig(*config)
+	if err != nil {
+		return err
+	}
+	parallel.SetThreads(*threads)
+	return runGrid(cfg, *out, i, n)
+}
+
+func runGrid(cfg *experiments.Config, out string, shard, shards int) error {
+	r := &experiments.Runner{Config: cfg, Out: out, Log: os.Stderr, Shard: shard, Shards: shards}
+	if err := r.Run(codeVersion()); err != nil {
+		return err
+	}
+	report, err := os.ReadFile(filepath.Join(out, "report.md"))
+	if err != nil {
+		return err
+	}
+	fmt.Print(string(report))
+	fmt.Printf("\nresults, report and plots are in %s\n", out)
+	return nil
+}
+
+// parseShard reads "i/n"; "" means the whole grid.
+func parseShard(s string) (int, int, error) {
+	if s == "" {
+		return 0, 1, nil
+	}
+	a, b, ok := strings.Cut(s, "/")
+	i, err1 := strconv.Atoi(a)
+	n, err2 := strconv.Atoi(b)
+	if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
+		return 0, 0, usagef("--shard %q: want i/n with 0 <= i < n, e.g. 0/4", s)
+	}
+	return i, n, nil
+}
+
+// codeVersion names the code that ran: the VCS revision baked into the
+// binary, or the checkout's git description, or "unknown".
+func codeVersion() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		var rev, dirty string
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				rev = s.Value
+			case "vcs.modified":
+				if s.Value == "true" {
+					dirty = "-dirty"
+				}
+			}
+		}
+		if rev != "" {
+			return rev + dirty
+		}
+	}
+	if b, err := exec.Command("git", "describe", "--always", "--dirty").Output(); err == nil {
+		return strings.TrimSpace(string(b))
+	}
+	return "unknown"
+}

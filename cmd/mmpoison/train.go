@@ -1,0 +1,155 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+
+	"github.com/mmpoison/mmpoison/clipmodel"
+	"github.com/mmpoison/mmpoison/dataset"
+	"github.com/mmpoison/mmpoison/internal/parallel"
+	"github.com/mmpoison/mmpoison/vision"
+)
+
+func init() {
+	register(&command{name: "train", summary: "train a CLIP model (from scratch or from weights) with InfoNCE", run: runTrain})
+}
+
+// dataFlags are the flags every command that reads a dataset shares.
+type dataFlags struct {
+	spec, missing, cacheDir, tokenizer, classes string
+}
+
+func (d *dataFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&d.spec, "data", "shapes", "dataset as FORMAT:PATH (shapes, csv:, tsv:, coco:, flickr8k:, pascal:, karpathy:, folder:, fashion:)")
+	fs.StringVar(&d.missing, "missing", "fail", "what to do with missing or unreadable images: fail, keep (caption-only rows) or drop")
+	fs.StringVar(&d.cacheDir, "cache-dir", defaultCacheDir(), "folder for preprocessed-image caches, shared by runs")
+	fs.StringVar(&d.tokenizer, "tokenizer", "", "BPE merges file, or learn[:N] to learn N merges from the training captions (default: learn when the model's vocab_size is 0)")
+	fs.StringVar(&d.classes, "classes", "", "keyword classes for unlabelled captions: flickr, or a JSON file of [{\"name\":..., \"keywords\":[...]}]")
+}
+
+func defaultCacheDir() string {
+	if d, err := os.UserCacheDir(); err == nil {
+		return filepath.Join(d, "mmpoison")
+	}
+	return filepath.Join(os.TempDir(), "mmpoison-cache")
+}
+
+// load reads the dataset and prepares it for the model config.
+func (d *dataFlags) load(cfg clipmodel.Config) (*clipmodel.Prepared, error) {
+	policy, err := dataset.ParseMissingPolicy(d.missing)
+	if err != nil {
+		return nil, usageError{err.Error()}
+	}
+	ds, err := dataset.LoadWith(d.spec, dataset.Options{Missing: policy})
+	if err != nil {
+		return nil, err
+	}
+	if err := applyClasses(ds, d.classes); err != nil {
+		return nil, err
+	}
+	imgPolicy := vision.FailOnBad
+	if policy != dataset.FailMissing {
+		imgPolicy = vision.SkipBad
+	}
+	return clipmodel.Prepare(ds, cfg, d.tokenizer, d.cacheDir, imgPolicy, os.Stderr)
+}
+
+// trainFlags are the optimisation settings.
+type trainFlags struct {
+	opt     clipmodel.TrainOptions
+	threads int
+}
+
+func (t *trainFlags) register(fs *flag.FlagSet, epochs int) {
+	o := &t.opt
+	fs.IntVar(&o.Epochs, "epochs", epochs, "training epochs")
+	fs.IntVar(&o.BatchSize, "batch", 128, "batch size (pairs)")
+	fs.Float64Var(&o.LR, "lr", 1e-3, "peak learning rate")
+	fs.Float64Var(&o.MinLR, "min-lr", 1e-5, "learning-rate floor of the cosine schedule")
+	fs.IntVar(&o.WarmupSteps, "warmup", 50, "linear warm-up steps")
+	fs.Float64Var(&o.WeightDecay, "wd", 0.1, "AdamW weight decay (not applied to biases, gains and logit_scale)")
+	fs.Float64Var(&o.ClipNorm, "clip", 1.0, "clip the global gradient norm to this (0: off)")
+	fs.Uint64Var(&o.Seed, "seed", 42, "seed of initialisation, data order and augmentation")
+	fs.BoolVar(&o.NoAugment, "no-augment", false, "train without RandomResizedCrop")
+	fs.IntVar(&t.threads, "threads", runtime.GOMAXPROCS(0), "worker threads")
+}
+
+func (t *trainFlags) apply() {
+	parallel.SetThreads(t.threads)
+}
+
+func runTrain(args []string) error {
+	fs := newFlags("train", "train --data FORMAT:PATH --model CONFIG [--init FILE.safetensors] [--epochs N] [--freeze image|text] --out DIR")
+	var d dataFlags
+	var t trainFlags
+	d.register(fs)
+	t.register(fs, 10)
+	model := fs.String("model", "tiny", "model config: a preset ("+joinPresets()+") or a JSON file")
+	initFrom := fs.String("init", "", "start from these weights (a checkpoint or OpenAI-named safetensors)")
+	freeze := fs.String("freeze", "", "keep one tower fixed: image or text")
+	out := fs.String("out", "", "output folder: checkpoint, metrics.jsonl, tokenizer (required)")
+	resume := fs.Bool("resume", false, "continue the run in --out from its last checkpoint")
+	every := fs.Int("checkpoint-every", 200, "also checkpoint every N steps (0: epoch ends only)")
+	precision := fs.String("precision", "fp32", "arithmetic: fp32")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *out == "" {
+		return usagef("--out is required")
+	}
+	if *precision != "fp32" {
+		return usagef("--precision %s is not available yet; use fp32", *precision)
+	}
+	t.apply()
+	cfg, err := clipmodel.LoadConfig(*model)
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	prep, err := d.load(cfg)
+	if err != nil {
+		return err
+	}
+	m, err := clipmodel.New(prep.Config, t.opt.Seed)
+	if err != nil {
+		return err
+	}
+	if *initFrom != "" {
+		if err := clipmodel.LoadWeightsFile(m, *initFrom); err != nil {
+			return err
+		}
+	}
+	ex, err := clipmodel.MakeExamples(prep.Data, dataset.Train, prep.Images, prep.Tok, prep.Config.Text.ContextLength)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return err
+	}
+	if err := prep.Tok.Save(filepath.Join(*out, "tokenizer.txt")); err != nil {
+		return err
+	}
+	opt := t.opt
+	opt.Freeze, opt.OutDir, opt.Resume, opt.CheckpointEvery, opt.Log = *freeze, *out, *resume, *every, os.Stderr
+	fmt.Fprintf(os.Stderr, "training %s on %d pairs of %s for %d epochs (batch %d, %d threads)\n",
+		prep.Config.Name, ex.Len(), prep.Data.Name, opt.Epochs, opt.BatchSize, t.threads)
+	res, err := clipmodel.Train(m, ex, prep.Images, opt)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("trained %d steps in %s, final loss %.4f; checkpoint %s\n", res.Steps, res.Duration.Round(1e9), res.FinalLoss, filepath.Join(*out, clipmodel.CheckpointFile))
+	return nil
+}
+
+func joinPresets() string {
+	s := ""
+	for i, p := range clipmodel.Presets() {
+		if i > 0 {
+			s += ", "
+		}
+		s += p
+	}
+	return s
+}

@@ -1,0 +1,215 @@
+package experiments
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+)
+
+// Config is an experiment grid: which data and model, how the clean and the
+// poisoned models are trained, and which attacks, poisoning ratios, tower
+// modes, defenses and seeds to cross.
+type Config struct {
+	Name      string `json:"name"`
+	Data      string `json:"data"`              // dataset spec, e.g. "shapes" or "flickr8k:../shared/data/flickr8k"
+	Classes   string `json:"classes,omitempty"` // keyword classes for unlabelled captions: "flickr" or a JSON file
+	Missing   string `json:"missing,omitempty"` // fail (default), keep or drop
+	Model     string `json:"model"`             // preset name or JSON file
+	Tokenizer string `json:"tokenizer,omitempty"`
+	CacheDir  string `json:"cache_dir,omitempty"` // default: <out>/cache
+
+	// CleanCheckpoint names an existing clean model; empty trains one with Clean.
+	CleanCheckpoint string        `json:"clean_checkpoint,omitempty"`
+	Clean           TrainSettings `json:"clean"`
+	// Poison trains the poisoned model, starting from the clean one as the paper fine-tunes CLIP.
+	Poison TrainSettings `json:"poison"`
+
+	Attacks    []AttackConfig `json:"attacks"`
+	Ratios     []float64      `json:"ratios"`
+	Modalities []string       `json:"modalities,omitempty"` // both (default), image, text
+	Defenses   []string       `json:"defenses,omitempty"`   // none (default), filter, finetune
+	// DefendAttacks limits defenses other than "none" to these attack kinds (default: all).
+	DefendAttacks []string       `json:"defend_attacks,omitempty"`
+	Filter        FilterConfig   `json:"filter,omitempty"`
+	Finetune      FinetuneConfig `json:"finetune,omitempty"`
+	Seeds         []uint64       `json:"seeds,omitempty"` // default [42]
+	// EvalEveryEpoch records attack metrics after every poisoned epoch, for
+	// attack-strength-per-epoch curves.
+	EvalEveryEpoch bool `json:"eval_every_epoch,omitempty"`
+}
+
+// TrainSettings are the optimisation settings of one training stage.
+type TrainSettings struct {
+	Epochs      int     `json:"epochs"`
+	BatchSize   int     `json:"batch_size,omitempty"`
+	LR          float64 `json:"lr,omitempty"`
+	MinLR       float64 `json:"min_lr,omitempty"`
+	WarmupSteps int     `json:"warmup_steps,omitempty"`
+	WeightDecay float64 `json:"weight_decay,omitempty"`
+	ClipNorm    float64 `json:"clip_norm,omitempty"`
+	NoAugment   bool    `json:"no_augment,omitempty"`
+}
+
+// AttackConfig is one attack of the grid; each goal list is one attack
+// (Attack III takes several goals at once).
+type AttackConfig struct {
+	Kind            string     `json:"kind"` // I, II or III
+	Goals           []string   `json:"goals"`
+	Target          TargetSpec `json:"target,omitempty"` // Attack I; mode defaults to centroid
+	Append          bool       `json:"append,omitempty"`
+	DropUsedTargets bool       `json:"drop_used_targets,omitempty"`
+	// Ratios overrides the grid's ratios for this attack (Attack III poisons
+	// every goal at the ratio, so it may want smaller ones).
+	Ratios []float64 `json:"ratios,omitempty"`
+}
+
+// FilterConfig sets the pre-training defense: drop pairs whose cosine
+// distance under the clean model exceeds Gamma, or the Percent most distant,
+// or choose γ on Labelled pairs sampled from the poisoned training set.
+type FilterConfig struct {
+	Mode     string  `json:"mode,omitempty"` // gamma, percent (default) or labelled
+	Gamma    float64 `json:"gamma,omitempty"`
+	Percent  float64 `json:"percent,omitempty"`  // default 5
+	Labelled int     `json:"labelled,omitempty"` // default 200
+}
+
+// FinetuneConfig sets the post-training defense: clean fine-tuning.
+type FinetuneConfig struct {
+	Epochs int     `json:"epochs,omitempty"` // default 1
+	LR     float64 `json:"lr,omitempty"`     // default: the poison stage's LR
+}
+
+// LoadConfig reads an experiment config from JSON, rejecting unknown fields.
+func LoadConfig(path string) (*Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("experiment config: %w", err)
+	}
+	return ParseConfig(path, b)
+}
+
+// ParseConfig decodes and checks a config; name labels errors.
+func ParseConfig(name string, b []byte) (*Config, error) {
+	var c Config
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil {
+		return nil, fmt.Errorf("experiment config %s: %w", name, jsonErrorWithLine(b, err))
+	}
+	c.fillDefaults()
+	if err := c.Validate(); err != nil {
+		return nil, fmt.Errorf("experiment config %s: %w", name, err)
+	}
+	return &c, nil
+}
+
+func (c *Config) fillDefaults() {
+	if c.Model == "" {
+		c.Model = "tiny"
+	}
+	if c.Data == "" {
+		c.Data = "shapes"
+	}
+	if len(c.Modalities) == 0 {
+		c.Modalities = []string{"both"}
+	}
+	if len(c.Defenses) == 0 {
+		c.Defenses = []string{"none"}
+	}
+	if len(c.Seeds) == 0 {
+		c.Seeds = []uint64{DefaultSeed}
+	}
+	if c.Filter.Mode == "" {
+		c.Filter.Mode = "percent"
+	}
+	if c.Filter.Percent == 0 {
+		c.Filter.Percent = 5
+	}
+	if c.Filter.Labelled == 0 {
+		c.Filter.Labelled = 200
+	}
+	if c.Finetune.Epochs == 0 {
+		c.Finetune.Epochs = 1
+	}
+	for i := range c.Attacks {
+		if c.Attacks[i].Kind == "I" && c.Attacks[i].Target.Mode == "" {
+			c.Attacks[i].Target.Mode = TargetCentroid
+		}
+	}
+}
+
+// Validate reports the first problem in the grid.
+func (c *Config) Validate() error {
+	if c.CleanCheckpoint == "" && c.Clean.Epochs <= 0 {
+		return fmt.Errorf("clean.epochs must be positive (or give clean_checkpoint)")
+	}
+	if len(c.Attacks) > 0 && c.Poison.Epochs <= 0 {
+		return fmt.Errorf("poison.epochs must be positive")
+	}
+	for i, a := range c.Attacks {
+		switch a.Kind {
+		case "I", "II":
+			if len(a.Goals) != 1 {
+				return fmt.Errorf("attacks[%d]: attack %s takes one goal, got %v", i, a.Kind, a.Goals)
+			}
+		case "III":
+			if len(a.Goals) < 2 {
+				return fmt.Errorf("attacks[%d]: attack III takes at least two goals, got %v", i, a.Goals)
+			}
+		default:
+			return fmt.Errorf("attacks[%d]: kind must be I, II or III, got %q", i, a.Kind)
+		}
+		for _, g := range a.Goals {
+			if _, err := ParseGoal(g); err != nil {
+				return fmt.Errorf("attacks[%d]: %w", i, err)
+			}
+		}
+	}
+	for i, a := range c.Attacks {
+		rs := a.Ratios
+		if len(rs) == 0 {
+			rs = c.Ratios
+		}
+		if len(rs) == 0 {
+			return fmt.Errorf("attacks[%d]: give at least one poisoning ratio (fraction of class-A training images) in ratios", i)
+		}
+		for _, r := range rs {
+			if r <= 0 || r > 1 {
+				return fmt.Errorf("attacks[%d]: ratio %v is outside (0, 1]", i, r)
+			}
+		}
+	}
+	for _, m := range c.Modalities {
+		if m != "both" && m != "image" && m != "text" {
+			return fmt.Errorf("modalities: %q is not one of both, image, text", m)
+		}
+	}
+	for _, d := range c.Defenses {
+		if d != "none" && d != "filter" && d != "finetune" {
+			return fmt.Errorf("defenses: %q is not one of none, filter, finetune", d)
+		}
+	}
+	switch c.Filter.Mode {
+	case "gamma", "percent", "labelled":
+	default:
+		return fmt.Errorf("filter.mode: %q is not one of gamma, percent, labelled", c.Filter.Mode)
+	}
+	return nil
+}
+
+// jsonErrorWithLine adds the line number to a JSON syntax or type error.
+func jsonErrorWithLine(b []byte, err error) error {
+	var off int64 = -1
+	switch e := err.(type) {
+	case *json.SyntaxError:
+		off = e.Offset
+	case *json.UnmarshalTypeError:
+		off = e.Offset
+	}
+	if off < 0 || off > int64(len(b)) {
+		return err
+	}
+	return fmt.Errorf("line %d: %w", 1+strings.Count(string(b[:off]), "\n"), err)
+}

@@ -1,0 +1,326 @@
+package experiments
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+
+	"github.com/mmpoison/mmpoison/clipmodel"
+	"github.com/mmpoison/mmpoison/dataset"
+)
+
+// runJob poisons the training data, optionally filters it, trains the
+// poisoned model from the clean one, optionally fine-tunes it on clean data,
+// and measures it.
+func (r *Runner) runJob(j Job) ([]Result, error) {
+	c := r.Config
+	ds := r.prep.Data
+	goals := make([]Goal, len(j.Attack.Goals))
+	for i, s := range j.Attack.Goals {
+		g, err := ParseGoal(s)
+		if err != nil {
+			return nil, err
+		}
+		goals[i] = g
+	}
+	var target *dataset.Row
+	if j.Attack.Kind == "I" {
+		var err error
+		if target, err = r.chooseTarget(goals[0].To, j.Attack.Target); err != nil {
+			return nil, err
+		}
+	}
+	spec := AttackSpec{Kind: j.Attack.Kind, Goals: goals, Ratio: j.Ratio, Seed: j.Seed,
+		Append: j.Attack.Append, DropUsedTargets: j.Attack.DropUsedTargets, Target: j.Attack.Target}
+	poisoned, man, err := Poison(ds, spec, target)
+	if err != nil {
+		return nil, err
+	}
+	dir := filepath.Join(r.Out, "jobs", j.Name)
+	if err := WriteJSONAtomic(filepath.Join(r.Out, "jobs", j.Name+".manifest.json"), man); err != nil {
+		return nil, err
+	}
+	base := Result{Job: j.Name, Attack: j.Attack.Kind, Modality: j.Modality, Defense: j.Defense, Ratio: j.Ratio, Phi: man.Phi, Seed: j.Seed}
+	r.logf("  poisoned %d images (%d pairs, phi = %.4f%%)", man.PoisonedImages, man.PoisonedPairs, 100*man.Phi)
+
+	var results []Result
+	train := poisoned
+	if j.Defense == "filter" {
+		kept, fres, err := r.filter(poisoned, man, base, filepath.Join(r.Out, "plots", "filter-"+j.Name))
+		if err != nil {
+			return nil, err
+		}
+		train, results = kept, append(results, fres...)
+	}
+
+	m, _, err := clipmodel.LoadModel(r.cleanPath())
+	if err != nil {
+		return nil, err
+	}
+	ex, err := clipmodel.MakeExamples(train, dataset.Train, r.prep.Images, r.prep.Tok, r.prep.Config.Text.ContextLength)
+	if err != nil {
+		return nil, err
+	}
+	opt := c.Poison.options(j.Seed)
+	opt.OutDir, opt.Log = filepath.Join(dir, "poison"), r.Log
+	switch j.Modality {
+	case "image": // visual poisoning: only the image tower learns
+		opt.Freeze = "text"
+	case "text": // linguistic poisoning: only the text tower learns
+		opt.Freeze = "image"
+	}
+	measure := func(epoch int, m *clipmodel.Model) error {
+		res, err := r.evaluate(m, j.Name, j, goals, target, epoch)
+		if err != nil {
+			return err
+		}
+		for i := range res {
+			res[i].Phi = man.Phi
+		}
+		results = append(results, res...)
+		return nil
+	}
+	if c.EvalEveryEpoch {
+		opt.OnEpoch = measure
+	}
+	if err := r.stage("poison-train", func() error { _, err := clipmodel.Train(m, ex, r.prep.Images, opt); return err }); err != nil {
+		return nil, err
+	}
+	if !c.EvalEveryEpoch {
+		if err := measure(c.Poison.Epochs, m); err != nil {
+			return nil, err
+		}
+	}
+	if j.Defense == "finetune" {
+		clean, err := clipmodel.MakeExamples(ds, dataset.Train, r.prep.Images, r.prep.Tok, r.prep.Config.Text.ContextLength)
+		if err != nil {
+			return nil, err
+		}
+		ft := c.Poison.options(j.Seed + 1)
+		ft.Epochs = c.Finetune.Epochs
+		if c.Finetune.LR > 0 {
+			ft.LR = c.Finetune.LR
+		}
+		ft.OutDir, ft.Log = filepath.Join(dir, "finetune"), r.Log
+		ft.OnEpoch = func(epoch int, m *clipmodel.Model) error { return measure(c.Poison.Epochs+epoch, m) }
+		if err := r.stage("finetune", func() error { _, err := clipmodel.Train(m, clean, r.prep.Images, ft); return err }); err != nil {
+			return nil, err
+		}
+	}
+	return results, nil
+}
+
+func (r *Runner) cleanPath() string {
+	if r.Config.CleanCheckpoint != "" {
+		return r.Config.CleanCheckpoint
+	}
+	return filepath.Join(r.Out, "clean", clipmodel.CheckpointFile)
+}
+
+// chooseTarget picks Attack I's x* among the class's test images, embedding
+// them with the clean model when the centroid rule needs it.
+func (r *Runner) chooseTarget(class string, spec TargetSpec) (*dataset.Row, error) {
+	ds := r.prep.Data
+	var emb *Matrix
+	if spec.Mode == TargetCentroid {
+		rows := TestRowsOf(ds, class)
+		slots := make([]int, 0, len(rows))
+		for _, i := range rows {
+			s, ok := r.prep.Images.Slot(ds, &ds.Rows[i])
+			if !ok {
+				return nil, fmt.Errorf("attack I target: test image of row %d (class %s) is not readable", ds.Rows[i].ID, class)
+			}
+			slots = append(slots, s)
+		}
+		e, err := r.clean.EmbedImages(r.prep.Images.Cache, slots)
+		if err != nil {
+			return nil, err
+		}
+		m, err := NewMatrix(len(rows), r.clean.Config.EmbedDim, e)
+		if err != nil {
+			return nil, err
+		}
+		emb = &m
+	}
+	return ChooseTarget(ds, class, spec, emb)
+}
+
+// filter is the pre-training defense: score every training pair by its
+// cosine distance under the clean model and drop the most distant ones.
+func (r *Runner) filter(ds *dataset.Dataset, man *Manifest, base Result, plotBase string) (*dataset.Dataset, []Result, error) {
+	pairs := TrainPairs(ds)
+	slots := make([]int, len(pairs))
+	captions := make([]string, len(pairs))
+	for i, p := range pairs {
+		row := &ds.Rows[p.Row]
+		s, ok := r.prep.Images.Slot(ds, row)
+		if !ok {
+			return nil, nil, fmt.Errorf("filter: image of training row %d is not readable", row.ID)
+		}
+		slots[i], captions[i] = s, row.Captions[p.Caption]
+	}
+	e := r.clean.Config.EmbedDim
+	imgE, err := r.clean.EmbedImages(r.prep.Images.Cache, slots)
+	if err != nil {
+		return nil, nil, err
+	}
+	txtE := r.clean.EmbedTexts(r.prep.Tok, captions)
+	img, _ := NewMatrix(len(pairs), e, imgE)
+	txt, _ := NewMatrix(len(pairs), e, txtE)
+	dist, err := PairDistances(img, txt)
+	if err != nil {
+		return nil, nil, err
+	}
+	poisoned := PoisonedPairMask(ds, pairs, man)
+	cfg := r.Config.Filter
+	gamma := math.NaN()
+	var removed []int
+	switch cfg.Mode {
+	case "gamma":
+		gamma = cfg.Gamma
+		removed = FilterByThreshold(dist, gamma)
+	case "percent":
+		if removed, err = FilterTopPercent(dist, cfg.Percent); err != nil {
+			return nil, nil, err
+		}
+	case "labelled":
+		// A defender hand-labels a small random subset and picks γ on it.
+		rng := rand.New(rand.NewPCG(base.Seed, 0xf17e))
+		idx := rng.Perm(len(dist))[:min(cfg.Labelled, len(dist))]
+		sd, sp := make([]float64, len(idx)), make([]bool, len(idx))
+		for k, i := range idx {
+			sd[k], sp[k] = dist[i], poisoned[i]
+		}
+		if gamma, _, err = ChooseGamma(sd, sp, "f1"); err != nil {
+			return nil, nil, err
+		}
+		removed = FilterByThreshold(dist, gamma)
+	}
+	precision, recall := FilterQuality(removed, poisoned)
+	var cleanD, poisD []float64
+	for i, d := range dist {
+		if poisoned[i] {
+			poisD = append(poisD, d)
+		} else {
+			cleanD = append(cleanD, d)
+		}
+	}
+	if err := os.MkdirAll(filepath.Dir(plotBase), 0o755); err != nil {
+		return nil, nil, err
+	}
+	if _, err := PlotDistanceHistogram(cleanD, poisD, gamma, plotBase); err != nil {
+		return nil, nil, err
+	}
+	r.logf("  filter removed %d of %d pairs (precision %.3f, recall %.3f)", len(removed), len(pairs), precision, recall)
+	kept, err := RemovePairs(ds, pairs, removed)
+	if err != nil {
+		return nil, nil, err
+	}
+	base.Direction = T2I
+	mk := func(metric string, v float64) Result { x := base; x.Metric, x.Value = metric, v; return x }
+	res := []Result{mk("filter_removed", float64(len(removed))), mk("filter_precision", precision), mk("filter_recall", recall),
+		mk("clean_pair_dist_mean", meanOrNaN(cleanD)), mk("poisoned_pair_dist_mean", meanOrNaN(poisD))}
+	if !math.IsNaN(gamma) {
+		res = append(res, mk("filter_gamma", gamma))
+	}
+	return kept, res, nil
+}
+
+func meanOrNaN(x []float64) float64 {
+	if len(x) == 0 {
+		return math.NaN()
+	}
+	var s float64
+	for _, v := range x {
+		s += v
+	}
+	return s / float64(len(x))
+}
+
+// evaluate measures a model: utility on the clean test split, and for each
+// goal the attack metrics in both directions beside the random-caption
+// baseline. For the clean model (goals nil) it measures every goal of the
+// grid as A2B, the "before" reference.
+func (r *Runner) evaluate(m *clipmodel.Model, job string, j Job, goals []Goal, target *dataset.Row, epoch int) ([]Result, error) {
+	se, err := m.EmbedSplit(r.prep.Data, dataset.Test, r.prep.Images, r.prep.Tok)
+	if err != nil {
+		return nil, err
+	}
+	img, _ := NewMatrix(len(se.Rows), se.Dim, se.Images)
+	txt, _ := NewMatrix(len(se.Texts)/se.Dim, se.Dim, se.Texts)
+	g, err := NewGallery(se.Rows, img, txt)
+	if err != nil {
+		return nil, err
+	}
+	base := Result{Job: job, Attack: j.Attack.Kind, Modality: j.Modality, Defense: j.Defense, Ratio: j.Ratio, Epoch: epoch, Seed: j.Seed}
+	u, err := Utility(g)
+	if err != nil {
+		return nil, err
+	}
+	res := u.Results(base)
+	if r.cleanE != nil && m != r.clean {
+		ci, _ := NewMatrix(len(r.cleanE.Rows), se.Dim, r.cleanE.Images)
+		ct, _ := NewMatrix(len(r.cleanE.Texts)/se.Dim, se.Dim, r.cleanE.Texts)
+		di, err1 := CosineDistance(ci, img)
+		dt, err2 := CosineDistance(ct, txt)
+		if err1 == nil && err2 == nil {
+			x := base
+			x.Direction = T2I
+			x.Metric, x.Value = "embed_shift_image", di
+			res = append(res, x)
+			x.Metric, x.Value = "embed_shift_text", dt
+			res = append(res, x)
+		}
+	}
+	type goalEval struct {
+		label   string
+		goal    Goal
+		targets []int
+	}
+	var evals []goalEval
+	if goals == nil { // clean model: every goal of the grid, A2B
+		seen := map[string]bool{}
+		for _, a := range r.Config.Attacks {
+			for _, s := range a.Goals {
+				gl, err := ParseGoal(s)
+				if err != nil || seen[gl.String()] {
+					continue
+				}
+				seen[gl.String()] = true
+				evals = append(evals, goalEval{gl.String(), gl, g.ImagesOf(gl.To)})
+			}
+		}
+	} else {
+		for i, gl := range goals {
+			targets := g.ImagesOf(gl.To)
+			if j.Attack.Kind == "I" && target != nil {
+				k, ok := g.RowIndex(target.ID)
+				if !ok {
+					return nil, fmt.Errorf("attack I target row %d is not in the test gallery", target.ID)
+				}
+				targets = []int{k}
+			}
+			evals = append(evals, goalEval{GoalLabel(j.Attack.Kind, i, gl), gl, targets})
+		}
+	}
+	for gi, ge := range evals {
+		if len(ge.targets) == 0 {
+			return nil, fmt.Errorf("goal %s: no test images of class %s", ge.goal, ge.goal.To)
+		}
+		b := base
+		b.Goal = ge.label
+		t2i, err := EvalT2I(g, ge.goal.From, ge.targets, jobRNG(j.Seed, uint64(2*gi+1)))
+		if err != nil {
+			return nil, err
+		}
+		i2t, err := EvalI2T(g, ge.goal.From, ge.targets, jobRNG(j.Seed, uint64(2*gi+2)))
+		if err != nil {
+			return nil, err
+		}
+		res = append(res, t2i.Results(b)...)
+		res = append(res, i2t.Results(b)...)
+	}
+	return res, nil
+}

@@ -1,0 +1,373 @@
+package experiments
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/mmpoison/mmpoison/clipmodel"
+	"github.com/mmpoison/mmpoison/dataset"
+	"github.com/mmpoison/mmpoison/internal/parallel"
+	"github.com/mmpoison/mmpoison/simd"
+	"github.com/mmpoison/mmpoison/vision"
+)
+
+// Runner runs an experiment grid into an output folder. Every job is a pure
+// function of the config and its seed and writes its results atomically;
+// finished jobs are skipped, so a killed run resumes where it stopped and a
+// grid can be split over machines with Shard/Shards.
+type Runner struct {
+	Config *Config
+	Out    string
+	Log    io.Writer // progress and messages; nil is silent
+	Shard  int       // this process runs jobs with index % Shards == Shard
+	Shards int       // 0 or 1: all jobs
+
+	prep   *clipmodel.Prepared
+	clean  *clipmodel.Model
+	cleanE *clipmodel.SplitEmbeddings // clean model's test embeddings
+	times  map[string]time.Duration
+}
+
+// Job is one cell of the grid.
+type Job struct {
+	Name     string
+	Attack   AttackConfig
+	Ratio    float64
+	Modality string
+	Defense  string
+	Seed     uint64
+}
+
+// Jobs expands the grid in a fixed order.
+func (c *Config) Jobs() []Job {
+	var jobs []Job
+	for _, seed := range c.Seeds {
+		for _, a := range c.Attacks {
+			ratios := c.Ratios
+			if len(a.Ratios) > 0 {
+				ratios = a.Ratios
+			}
+			for _, ratio := range ratios {
+				for _, mod := range c.Modalities {
+					for _, def := range c.Defenses {
+						if def != "none" && len(c.DefendAttacks) > 0 && !contains(c.DefendAttacks, a.Kind) {
+							continue
+						}
+						j := Job{Attack: a, Ratio: ratio, Modality: mod, Defense: def, Seed: seed}
+						j.Name = fmt.Sprintf("%s-%s-r%g-%s-%s-s%d", a.Kind, strings.Join(a.Goals, "+"), ratio, mod, def, seed)
+						jobs = append(jobs, j)
+					}
+				}
+			}
+		}
+	}
+	return jobs
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// RunInfo is written to the output folder: what ran, where and with which code.
+type RunInfo struct {
+	Config    *Config           `json:"config"`
+	Version   string            `json:"code_version"`
+	GoVersion string            `json:"go_version"`
+	Machine   string            `json:"machine"`
+	SIMD      string            `json:"simd_level"`
+	Threads   int               `json:"threads"`
+	Shard     string            `json:"shard,omitempty"`
+	Started   string            `json:"started"`
+	StageTime map[string]string `json:"stage_seconds,omitempty"`
+}
+
+// Run trains (or loads) the clean model, runs every job of this shard that
+// has no result yet, then merges all results in the folder into
+// results.csv, results.json, report.md and plots.
+func (r *Runner) Run(version string) error {
+	c := r.Config
+	r.times = map[string]time.Duration{}
+	if err := os.MkdirAll(filepath.Join(r.Out, "jobs"), 0o755); err != nil {
+		return err
+	}
+	info := RunInfo{Config: c, Version: version, GoVersion: runtime.Version(), Machine: machineName(), SIMD: simd.Active().String(),
+		Threads: parallel.Threads(), Started: time.Now().UTC().Format(time.RFC3339)}
+	if r.Shards > 1 {
+		info.Shard = fmt.Sprintf("%d/%d", r.Shard, r.Shards)
+	}
+	if err := WriteJSONAtomic(filepath.Join(r.Out, "config.json"), c); err != nil {
+		return err
+	}
+	if err := r.prepare(); err != nil {
+		return err
+	}
+	if err := r.cleanModel(); err != nil {
+		return err
+	}
+	jobs := c.Jobs()
+	for i, j := range jobs {
+		if r.Shards > 1 && i%r.Shards != r.Shard {
+			continue
+		}
+		path := filepath.Join(r.Out, "jobs", j.Name+".json")
+		if _, err := os.Stat(path); err == nil {
+			r.logf("job %d/%d %s: done already, skipping", i+1, len(jobs), j.Name)
+			continue
+		}
+		r.logf("job %d/%d %s", i+1, len(jobs), j.Name)
+		t0 := time.Now()
+		res, err := r.runJob(j)
+		if err != nil {
+			return fmt.Errorf("job %s: %w", j.Name, err)
+		}
+		r.times["job:"+j.Name] = time.Since(t0)
+		if err := WriteJSONAtomic(path, res); err != nil {
+			return err
+		}
+	}
+	info.StageTime = map[string]string{}
+	for k, d := range r.times {
+		info.StageTime[k] = fmt.Sprintf("%.1f", d.Seconds())
+	}
+	name := "run.json"
+	if r.Shards > 1 {
+		name = fmt.Sprintf("run-shard%d.json", r.Shard)
+	}
+	if err := WriteJSONAtomic(filepath.Join(r.Out, name), info); err != nil {
+		return err
+	}
+	_, err := MergeJobs(r.Out, r.Out)
+	return err
+}
+
+func (r *Runner) logf(format string, a ...any) {
+	if r.Log != nil {
+		fmt.Fprintf(r.Log, format+"\n", a...)
+	}
+}
+
+func (r *Runner) stage(name string, f func() error) error {
+	t0 := time.Now()
+	err := f()
+	r.times[name] += time.Since(t0)
+	return err
+}
+
+// prepare loads the data, labels it and preprocesses the images once for all jobs.
+func (r *Runner) prepare() error {
+	c := r.Config
+	return r.stage("prepare", func() error {
+		policy := dataset.FailMissing
+		if c.Missing != "" {
+			p, err := dataset.ParseMissingPolicy(c.Missing)
+			if err != nil {
+				return err
+			}
+			policy = p
+		}
+		ds, err := dataset.LoadWith(c.Data, dataset.Options{Missing: policy})
+		if err != nil {
+			return err
+		}
+		if err := ApplyClasses(ds, c.Classes); err != nil {
+			return err
+		}
+		cfg, err := clipmodel.LoadConfig(c.Model)
+		if err != nil {
+			return err
+		}
+		cache := c.CacheDir
+		if cache == "" {
+			cache = filepath.Join(r.Out, "cache")
+		}
+		imgPolicy := vision.FailOnBad
+		if policy != dataset.FailMissing {
+			imgPolicy = vision.SkipBad
+		}
+		r.prep, err = clipmodel.Prepare(ds, cfg, c.Tokenizer, cache, imgPolicy, r.Log)
+		if err == nil {
+			err = r.prep.Tok.Save(filepath.Join(r.Out, "tokenizer.txt"))
+		}
+		return err
+	})
+}
+
+// ApplyClasses labels caption data by keyword classes: "flickr" for the
+// built-in Flickr8k classes, a JSON file of ClassSpecs, or "" to keep labels.
+func ApplyClasses(ds *dataset.Dataset, spec string) error {
+	var specs []dataset.ClassSpec
+	switch spec {
+	case "", "none":
+		return nil
+	case "flickr":
+		specs = dataset.DefaultFlickrClasses()
+	default:
+		b, err := os.ReadFile(spec)
+		if err != nil {
+			return fmt.Errorf("classes file: %w", err)
+		}
+		if err := json.Unmarshal(b, &specs); err != nil {
+			return fmt.Errorf("classes file %s: %w", spec, jsonErrorWithLine(b, err))
+		}
+	}
+	dataset.AssignClasses(ds, specs, 0.5)
+	return nil
+}
+
+func (s TrainSettings) options(seed uint64) clipmodel.TrainOptions {
+	return clipmodel.TrainOptions{Epochs: s.Epochs, BatchSize: s.BatchSize, LR: s.LR, MinLR: s.MinLR, WarmupSteps: s.WarmupSteps,
+		WeightDecay: s.WeightDecay, ClipNorm: s.ClipNorm, NoAugment: s.NoAugment, Seed: seed}
+}
+
+// cleanModel loads or trains the clean model and records its utility.
+func (r *Runner) cleanModel() error {
+	c := r.Config
+	return r.stage("clean", func() error {
+		path := c.CleanCheckpoint
+		if path == "" {
+			dir := filepath.Join(r.Out, "clean")
+			path = filepath.Join(dir, clipmodel.CheckpointFile)
+			done := filepath.Join(dir, "done")
+			if _, err := os.Stat(done); err != nil {
+				m, err := clipmodel.New(r.prep.Config, c.Seeds[0])
+				if err != nil {
+					return err
+				}
+				ex, err := clipmodel.MakeExamples(r.prep.Data, dataset.Train, r.prep.Images, r.prep.Tok, r.prep.Config.Text.ContextLength)
+				if err != nil {
+					return err
+				}
+				opt := c.Clean.options(c.Seeds[0])
+				opt.OutDir, opt.Resume, opt.Log = dir, true, r.Log
+				r.logf("training the clean model on %d pairs for %d epochs", ex.Len(), opt.Epochs)
+				if _, err := clipmodel.Train(m, ex, r.prep.Images, opt); err != nil {
+					return fmt.Errorf("clean model: %w", err)
+				}
+				if err := WriteFileAtomic(done, []byte("ok\n")); err != nil {
+					return err
+				}
+			}
+		}
+		m, _, err := clipmodel.LoadModel(path)
+		if err != nil {
+			return err
+		}
+		r.clean = m
+		se, err := m.EmbedSplit(r.prep.Data, dataset.Test, r.prep.Images, r.prep.Tok)
+		if err != nil {
+			return err
+		}
+		r.cleanE = se
+		resPath := filepath.Join(r.Out, "jobs", "clean.json")
+		if _, err := os.Stat(resPath); err == nil {
+			return nil
+		}
+		res, err := r.evaluate(m, "clean", Job{Attack: AttackConfig{Kind: "none"}, Modality: "both", Defense: "none", Seed: c.Seeds[0]}, nil, nil, 0)
+		if err != nil {
+			return err
+		}
+		return WriteJSONAtomic(resPath, res)
+	})
+}
+
+func machineName() string {
+	h, _ := os.Hostname()
+	return fmt.Sprintf("%s (%s/%s, %d cores)", h, runtime.GOOS, runtime.GOARCH, runtime.NumCPU())
+}
+
+// sortedResults orders results for stable files.
+func sortedResults(res []Result) {
+	sort.SliceStable(res, func(i, j int) bool {
+		a, b := res[i], res[j]
+		if a.Job != b.Job {
+			return a.Job < b.Job
+		}
+		if a.Epoch != b.Epoch {
+			return a.Epoch < b.Epoch
+		}
+		if a.Goal != b.Goal {
+			return a.Goal < b.Goal
+		}
+		if a.Direction != b.Direction {
+			return a.Direction < b.Direction
+		}
+		return a.Metric < b.Metric
+	})
+}
+
+// MergeJobs gathers the job results under each folder's jobs/ and writes
+// results.csv, results.json, report.md and plots/ into out. It returns the
+// merged results.
+func MergeJobs(out string, dirs ...string) ([]Result, error) {
+	seen := map[string]bool{}
+	var all []Result
+	for _, d := range dirs {
+		files, err := filepath.Glob(filepath.Join(d, "jobs", "*.json"))
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range files {
+			if strings.HasSuffix(f, ".manifest.json") {
+				continue
+			}
+			b, err := os.ReadFile(f)
+			if err != nil {
+				return nil, err
+			}
+			var res []Result
+			if err := json.Unmarshal(b, &res); err != nil {
+				return nil, fmt.Errorf("job result %s: %w", f, jsonErrorWithLine(b, err))
+			}
+			for _, x := range res {
+				key := fmt.Sprintf("%s|%s|%s|%d|%s", x.Job, x.Goal, x.Direction, x.Epoch, x.Metric)
+				if !seen[key] {
+					seen[key] = true
+					all = append(all, x)
+				}
+			}
+		}
+	}
+	sortedResults(all)
+	if err := WriteOutputs(out, all); err != nil {
+		return nil, err
+	}
+	return all, nil
+}
+
+// WriteOutputs writes results.csv, results.json, report.md and plots/ into dir.
+func WriteOutputs(dir string, res []Result) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if err := WriteResultsCSV(filepath.Join(dir, "results.csv"), res); err != nil {
+		return err
+	}
+	if err := WriteResultsJSON(filepath.Join(dir, "results.json"), res); err != nil {
+		return err
+	}
+	if err := WriteReport(filepath.Join(dir, "report.md"), res); err != nil {
+		return err
+	}
+	plots := filepath.Join(dir, "plots")
+	if err := os.MkdirAll(plots, 0o755); err != nil {
+		return err
+	}
+	_, err := WritePlots(plots, res)
+	return err
+}
+
+// jobRNG is the seeded generator of a job's random choices (baselines).
+func jobRNG(seed uint64, salt uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, salt)) }
