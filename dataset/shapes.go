@@ -79,8 +79,8 @@ func trainClasses(opt ShapesOptions) ([]int, error) {
 		}
 	}
 	nRare := len(rare) * opt.RareTrain
-	if len(common) == 0 || opt.Train < nRare+len(common) {
-		return nil, fmt.Errorf("shapes: %d training images cannot hold %d rare classes of %d images plus the common classes", opt.Train, len(rare), opt.RareTrain)
+	if len(common) == 0 || opt.Train < nRare {
+		return nil, fmt.Errorf("shapes: %d training images cannot hold %d rare classes of %d images each", opt.Train, len(rare), opt.RareTrain)
 	}
 	classes := make([]int, 0, opt.Train)
 	for i := 0; i < opt.Train-nRare; i++ {

@@ -129,3 +129,28 @@ func BenchmarkShapes32(b *testing.B) {
 }
 
 func newBlank(size int) *vision.RGB { return vision.NewRGB(size, size) }
+
+func TestShapesRareClasses(t *testing.T) {
+	ds, err := Load("shapes:n=200,test=2,rare=circle+star,rare_n=7")
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := map[string]int{}
+	for _, r := range ds.Rows {
+		if r.Split == Train {
+			count[r.Label]++
+		}
+	}
+	// 14 rare images, the other 186 spread over 8 common classes (23 or 24 each).
+	if count["circle"] != 7 || count["star"] != 7 {
+		t.Errorf("rare classes got %d circles and %d stars, want 7 each", count["circle"], count["star"])
+	}
+	for _, c := range ShapeClasses {
+		if c != "circle" && c != "star" && (count[c] < 23 || count[c] > 24) {
+			t.Errorf("common class %s got %d training images, want 23 or 24", c, count[c])
+		}
+	}
+	if _, err := Load("shapes:rare=blob"); err == nil || !strings.Contains(err.Error(), "blob") {
+		t.Errorf("unknown rare class: error %v should name it", err)
+	}
+}
