@@ -78,6 +78,23 @@ func PlotMinRankHeatmap(classes []string, grid [][]float64, title, base string) 
 	pal := palette.Heat(16, 1) // dark red (low MinRank) to pale yellow (high)
 	hm := plotter.NewHeatMap(classGrid(grid), pal)
 	hm.NaN = color.RGBA{235, 235, 235, 255}
+	// The colour scale needs a non-empty range: with one distinct value (or
+	// none) gonum would panic, so widen it around that value.
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, row := range grid {
+		for _, v := range row {
+			if !math.IsNaN(v) {
+				lo, hi = math.Min(lo, v), math.Max(hi, v)
+			}
+		}
+	}
+	if lo > hi {
+		lo, hi = 0, 1
+	}
+	if lo == hi {
+		lo, hi = lo-0.5, hi+0.5
+	}
+	hm.Min, hm.Max = lo, hi
 	var labels plotter.XYLabels
 	for i, row := range grid {
 		for j, v := range row {

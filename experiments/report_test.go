@@ -168,3 +168,17 @@ func TestPlotDistanceHistogram(t *testing.T) {
 		t.Error("unknown x axis accepted")
 	}
 }
+
+func TestHeatmapWithOneDistinctValueOrNaNs(t *testing.T) {
+	dir := t.TempDir()
+	nan := math.NaN()
+	for name, grid := range map[string][][]float64{
+		"flat": {{nan, 3}, {3, nan}},
+		"nan":  {{nan, nan}, {nan, nan}},
+	} {
+		files, err := PlotMinRankHeatmap([]string{"a", "b"}, grid, "t", filepath.Join(dir, name))
+		if err != nil || len(files) != 2 {
+			t.Errorf("%s grid: files %v, error %v", name, files, err)
+		}
+	}
+}
