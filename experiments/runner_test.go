@@ -57,10 +57,10 @@ func TestJobsExpandTheGrid(t *testing.T) {
 func TestConfigErrorsNameTheProblem(t *testing.T) {
 	cases := map[string]string{
 		`{"clean": {"epochs": 1}, "attacks": [{"kind": "IV", "goals": ["a2b"]}], "poison": {"epochs": 1}, "ratios": [0.1]}`: "kind must be I, II or III",
-		`{"clean": {"epochs": 1}, "attacks": [{"kind": "II", "goals": ["a2b"]}], "poison": {"epochs": 1}, "ratios": [1.5]}`:  "outside (0, 1]",
-		`{"clean": {"epochs": 1}, "modalities": ["audio"]}`:  "modalities",
-		`{"clean": {"epochs": 1}, "bogus": 1}`:               "unknown field",
-		"{\"clean\": {\"epochs\": 1},\n \"ratios\": [0.1,]}": "line 2",
+		`{"clean": {"epochs": 1}, "attacks": [{"kind": "II", "goals": ["a2b"]}], "poison": {"epochs": 1}, "ratios": [1.5]}`: "outside (0, 1]",
+		`{"clean": {"epochs": 1}, "modalities": ["audio"]}`:                                                                 "modalities",
+		`{"clean": {"epochs": 1}, "bogus": 1}`:                                                                              "unknown field",
+		"{\"clean\": {\"epochs\": 1},\n \"ratios\": [0.1,]}":                                                                "line 2",
 		`{"attacks": []}`: "clean.epochs",
 	}
 	for in, want := range cases {

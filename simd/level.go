@@ -84,12 +84,14 @@ func HasBF16Dot() bool {
 const EnvVar = "MMPOISON_SIMD"
 
 var (
-	active    Level
+	// active is set by a variable initialiser, not in init: package-level
+	// variables are initialised before any init function runs, so every
+	// kernel file's onLevel hook sees the real level whatever the file order.
+	active    = Best()
 	activeErr error
 )
 
 func init() {
-	active = Best()
 	if s := os.Getenv(EnvVar); s != "" {
 		if err := SetLevel(mustParse(s)); err != nil {
 			activeErr = err
