@@ -53,15 +53,17 @@ func parseIDX(path string, raw []byte) (*IDX, error) {
 		return nil, fmt.Errorf("idx %s: truncated header: %d bytes, want %d for rank %d", path, len(raw), head, rank)
 	}
 	dims := make([]int, rank)
-	total := 1
+	var total int64 = 1
 	for i := range dims {
-		dims[i] = int(binary.BigEndian.Uint32(raw[4+4*i:]))
-		total *= dims[i]
-		if total > 1<<34 {
-			return nil, fmt.Errorf("idx %s: dimensions %v too large", path, dims[:i+1])
+		// In int64, so that a hostile header cannot overflow int on 32-bit machines.
+		d := int64(binary.BigEndian.Uint32(raw[4+4*i:]))
+		total *= d
+		if total > 1<<34 || d > 1<<31-1 {
+			return nil, fmt.Errorf("idx %s: dimension %d (size %d) makes the data too large", path, i, d)
 		}
+		dims[i] = int(d)
 	}
-	if got := len(raw) - head; got != total {
+	if got := int64(len(raw) - head); got != total {
 		if got < total {
 			return nil, fmt.Errorf("idx %s: truncated: %d data bytes, want %d for shape %v", path, got, total, dims)
 		}
