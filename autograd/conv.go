@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/mmpoison/mmpoison/internal/parallel"
-	"github.com/mmpoison/mmpoison/simd"
 )
 
 // Conv2d is a 2-D convolution (cross-correlation, as PyTorch's) of
@@ -13,7 +12,8 @@ import (
 // [N,O,OH,OW] with OH = (H+2·pad-kh)/stride+1 and likewise OW.
 //
 // Each image is lowered to an im2col matrix and multiplied by the weight
-// matrix with simd.Sgemm; 1x1 stride-1 unpadded convolutions skip im2col.
+// matrix with the tape's GEMM (see precision.go); 1x1 stride-1 unpadded
+// convolutions skip im2col.
 // Images are shared out over the worker pool when there are at least as many
 // as workers; otherwise images run in turn and the GEMM itself is parallel.
 func (g *Tape) Conv2d(x, w, b *Tensor, stride, pad int) *Tensor {
@@ -34,7 +34,7 @@ func (g *Tape) Conv2d(x, w, b *Tensor, stride, pad int) *Tensor {
 			beta = 1
 		}
 		col := plan.imageCol(task, x.Data, img)
-		simd.Sgemm(false, false, o, geo.outPlane, geo.colRows, 1, w.Data, geo.colRows, col, geo.outPlane, beta, y, geo.outPlane)
+		g.gemm(false, false, o, geo.outPlane, geo.colRows, 1, w.Data, geo.colRows, col, geo.outPlane, beta, y, geo.outPlane)
 	})
 	if g.NoGrad() {
 		return out
@@ -151,18 +151,18 @@ func convBackward(g *Tape, x, w, b, out *Tensor, p *convPlan) {
 		dyi := dy[img*o*geo.outPlane : (img+1)*o*geo.outPlane]
 		if dw != nil {
 			col := p.imageCol(task, x.Data, img)
-			simd.Sgemm(false, true, o, geo.colRows, geo.outPlane, 1, dyi, geo.outPlane, col, geo.outPlane, 1, dwParts[task], geo.colRows)
+			g.gemm(false, true, o, geo.colRows, geo.outPlane, 1, dyi, geo.outPlane, col, geo.outPlane, 1, dwParts[task], geo.colRows)
 		}
 		if dx == nil {
 			return
 		}
 		dxi := dx[img*geo.imageInSize : (img+1)*geo.imageInSize]
 		if geo.direct {
-			simd.Sgemm(true, false, geo.colRows, geo.outPlane, o, 1, w.Data, geo.colRows, dyi, geo.outPlane, 1, dxi, geo.outPlane)
+			g.gemm(true, false, geo.colRows, geo.outPlane, o, 1, w.Data, geo.colRows, dyi, geo.outPlane, 1, dxi, geo.outPlane)
 			return
 		}
 		dcol := dcols[task]
-		simd.Sgemm(true, false, geo.colRows, geo.outPlane, o, 1, w.Data, geo.colRows, dyi, geo.outPlane, 0, dcol, geo.outPlane)
+		g.gemm(true, false, geo.colRows, geo.outPlane, o, 1, w.Data, geo.colRows, dyi, geo.outPlane, 0, dcol, geo.outPlane)
 		convCol2im(dxi, dcol, geo)
 	})
 	if dw != nil && p.tasks > 1 {

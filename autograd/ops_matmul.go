@@ -2,7 +2,6 @@ package autograd
 
 import (
 	"github.com/mmpoison/mmpoison/internal/parallel"
-	"github.com/mmpoison/mmpoison/simd"
 )
 
 // MatMul multiplies op(a)·op(b), where op transposes the last two
@@ -43,7 +42,7 @@ func (g *Tape) MatMul(a, b *Tensor, transA, transB bool) *Tensor {
 	sa, sb, sc := ar*ac, br*bcn, m*n // per-batch sizes; also the leading dims below
 	lda, ldb := ac, bcn
 	perBatch(batch, func(i int) {
-		simd.Sgemm(transA, transB, m, n, k, 1, ad[i*sa:], lda, bd[i*sb:], ldb, 0, cd[i*sc:], n)
+		g.gemm(transA, transB, m, n, k, 1, ad[i*sa:], lda, bd[i*sb:], ldb, 0, cd[i*sc:], n)
 	})
 	if !g.needsGrad(a, b) {
 		return out
@@ -54,9 +53,9 @@ func (g *Tape) MatMul(a, b *Tensor, transA, transB bool) *Tensor {
 			perBatch(batch, func(i int) {
 				dc, bb, da := gc[i*sc:], bd[i*sb:], ga[i*sa:]
 				if !transA { // dA = dC·op(B)ᵀ
-					simd.Sgemm(false, !transB, m, k, n, 1, dc, n, bb, ldb, 1, da, lda)
+					g.gemm(false, !transB, m, k, n, 1, dc, n, bb, ldb, 1, da, lda)
 				} else { // dA = op(B)·dCᵀ
-					simd.Sgemm(transB, true, k, m, n, 1, bb, ldb, dc, n, 1, da, lda)
+					g.gemm(transB, true, k, m, n, 1, bb, ldb, dc, n, 1, da, lda)
 				}
 			})
 		}
@@ -64,9 +63,9 @@ func (g *Tape) MatMul(a, b *Tensor, transA, transB bool) *Tensor {
 			perBatch(batch, func(i int) {
 				dc, aa, db := gc[i*sc:], ad[i*sa:], gb[i*sb:]
 				if !transB { // dB = op(A)ᵀ·dC
-					simd.Sgemm(!transA, false, k, n, m, 1, aa, lda, dc, n, 1, db, ldb)
+					g.gemm(!transA, false, k, n, m, 1, aa, lda, dc, n, 1, db, ldb)
 				} else { // dB = dCᵀ·op(A)
-					simd.Sgemm(true, transA, n, k, m, 1, dc, n, aa, lda, 1, db, ldb)
+					g.gemm(true, transA, n, k, m, 1, dc, n, aa, lda, 1, db, ldb)
 				}
 			})
 		}
@@ -113,17 +112,17 @@ func (g *Tape) Linear(x, w, b *Tensor) *Tensor {
 		}
 		beta = 1
 	}
-	simd.Sgemm(false, true, rows, nOut, nIn, 1, xd, nIn, wd, nIn, beta, y, nOut)
+	g.gemm(false, true, rows, nOut, nIn, 1, xd, nIn, wd, nIn, beta, y, nOut)
 	if !g.needsGrad(x, w, b) {
 		return out
 	}
 	return g.Record(out, func() {
 		gy := out.Grad
 		if gx := g.GradOf(x); gx != nil { // dx = dy·w
-			simd.Sgemm(false, false, rows, nIn, nOut, 1, gy, nOut, wd, nIn, 1, gx, nIn)
+			g.gemm(false, false, rows, nIn, nOut, 1, gy, nOut, wd, nIn, 1, gx, nIn)
 		}
 		if gw := g.GradOf(w); gw != nil { // dw = dyᵀ·x
-			simd.Sgemm(true, false, nOut, nIn, rows, 1, gy, nOut, xd, nIn, 1, gw, nIn)
+			g.gemm(true, false, nOut, nIn, rows, 1, gy, nOut, xd, nIn, 1, gw, nIn)
 		}
 		if gb := g.GradOf(b); gb != nil { // db = column sums of dy
 			parallel.For(nOut, 64, func(lo, hi int) {

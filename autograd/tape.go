@@ -11,6 +11,8 @@ type Tape struct {
 	noGrad bool
 	pool   map[int][][]float32 // free buffers by length
 	owned  [][]float32         // buffers handed out since the last Reset
+
+	precision Precision // arithmetic of matrix products (precision.go)
 }
 
 // NewTape returns an empty tape that records gradients.

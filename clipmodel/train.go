@@ -31,6 +31,7 @@ type TrainOptions struct {
 	ClipNorm    float64 `json:"clip_norm"`            // 0: no clipping
 	Freeze      string  `json:"freeze,omitempty"`     // "", "image" or "text": that tower is not trained
 	NoAugment   bool    `json:"no_augment,omitempty"` // skip RandomResizedCrop
+	Precision   string  `json:"precision,omitempty"`  // GEMM arithmetic: "fp32" (default) or "bf16"; weights and optimiser stay fp32
 	Seed        uint64  `json:"seed"`
 
 	// CheckpointEvery writes a checkpoint every that many steps (and always
@@ -105,6 +106,10 @@ func Train(m *Model, data *Examples, im *Images, opt TrainOptions) (*TrainResult
 	if batch < 2 {
 		return nil, fmt.Errorf("train: need at least 2 pairs for a contrastive batch, have %d", data.Len())
 	}
+	precision, err := autograd.ParsePrecision(opt.Precision)
+	if err != nil {
+		return nil, fmt.Errorf("train: %w", err)
+	}
 	stepsPerEpoch := data.Len() / batch // the last incomplete batch is dropped, as open_clip does
 	total := stepsPerEpoch * opt.Epochs
 
@@ -173,6 +178,7 @@ func Train(m *Model, data *Examples, im *Images, opt TrainOptions) (*TrainResult
 	eot := make([]int, batch)
 	slots := make([]int, batch)
 	g := autograd.NewTape()
+	g.SetPrecision(precision)
 	bar := progress.New(opt.Log, "train", total, 10*time.Second)
 	start := time.Now()
 	res := &TrainResult{}

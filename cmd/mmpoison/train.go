@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"runtime"
 
+	"github.com/mmpoison/mmpoison/autograd"
 	"github.com/mmpoison/mmpoison/clipmodel"
 	"github.com/mmpoison/mmpoison/dataset"
 	"github.com/mmpoison/mmpoison/internal/parallel"
@@ -93,15 +94,15 @@ func runTrain(args []string) error {
 	out := fs.String("out", "", "output folder: checkpoint, metrics.jsonl, tokenizer (required)")
 	resume := fs.Bool("resume", false, "continue the run in --out from its last checkpoint")
 	every := fs.Int("checkpoint-every", 200, "also checkpoint every N steps (0: epoch ends only)")
-	precision := fs.String("precision", "fp32", "arithmetic: fp32")
+	precision := fs.String("precision", "fp32", "GEMM arithmetic: fp32, or bf16 (bf16 operands, fp32 sums; weights and optimiser stay fp32)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if *out == "" {
 		return usagef("--out is required")
 	}
-	if *precision != "fp32" {
-		return usagef("--precision %s is not available yet; use fp32", *precision)
+	if _, err := autograd.ParsePrecision(*precision); err != nil {
+		return usagef("--precision: %v", err)
 	}
 	t.apply()
 	cfg, err := clipmodel.LoadConfig(*model)
@@ -133,6 +134,7 @@ func runTrain(args []string) error {
 	}
 	opt := t.opt
 	opt.Freeze, opt.OutDir, opt.Resume, opt.CheckpointEvery, opt.Log = *freeze, *out, *resume, *every, os.Stderr
+	opt.Precision = *precision
 	fmt.Fprintf(os.Stderr, "training %s on %d pairs of %s for %d epochs (batch %d, %d threads)\n",
 		prep.Config.Name, ex.Len(), prep.Data.Name, opt.Epochs, opt.BatchSize, t.threads)
 	res, err := clipmodel.Train(m, ex, prep.Images, opt)

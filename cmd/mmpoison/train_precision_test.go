@@ -1,0 +1,31 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/mmpoison/mmpoison/clipmodel"
+)
+
+func TestTrainPrecisionFlag(t *testing.T) {
+	work := t.TempDir()
+	modelPath := filepath.Join(work, "small.json")
+	if err := os.WriteFile(modelPath, []byte(killTestModel), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(work, "run")
+	base := []string{"train", "--data", "shapes:n=64,test=2", "--model", modelPath, "--epochs", "1", "--batch", "32",
+		"--threads", "1", "--cache-dir", filepath.Join(work, "cache"), "--out", out}
+	checkExits(t, []exitCase{
+		{append(base, "--precision", "fp16"), 2},
+		{append(base, "--precision", "bf16"), 0},
+	})
+	st, _, _, err := clipmodel.ReadCheckpoint(filepath.Join(out, clipmodel.CheckpointFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Options.Precision != "bf16" {
+		t.Errorf("checkpoint records precision %q, want bf16", st.Options.Precision)
+	}
+}
