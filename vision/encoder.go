@@ -30,6 +30,7 @@ type Config struct {
 	Widths    []int   `json:"widths,omitempty"`     // basic_resnet: stage widths
 	Strides   []int   `json:"strides,omitempty"`    // basic_resnet: stage strides
 	PatchBias bool    `json:"patch_bias,omitempty"` // ViT: bias in the patch convolution (the speed-comparison model has one)
+	NoLNPre   bool    `json:"no_ln_pre,omitempty"`  // ViT: drop OpenAI's ln_pre (the speed-comparison model has none)
 }
 
 // Validate reports the first inconsistency in c.

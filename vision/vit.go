@@ -15,7 +15,7 @@ type ViT struct {
 	Conv1       *nn.Conv2d
 	ClassEmbed  *autograd.Tensor // [W]
 	PosEmbed    *autograd.Tensor // [grid²+1, W]
-	LNPre       *nn.LayerNorm
+	LNPre       *nn.LayerNorm    // nil when the config sets no_ln_pre
 	Transformer *nn.Transformer
 	LNPost      *nn.LayerNorm
 	Proj        *autograd.Tensor // [W, E]: x @ proj
@@ -43,11 +43,13 @@ func NewViT(rng *rand.Rand, c Config, embedDim int) (*ViT, error) {
 		Conv1:       nn.NewConv2d(rng, 3, w, c.PatchSize, c.PatchSize, 0, c.PatchBias),
 		ClassEmbed:  autograd.Param(w),
 		PosEmbed:    autograd.Param(grid*grid+1, w),
-		LNPre:       nn.NewLayerNorm(w),
 		Transformer: tr,
 		LNPost:      nn.NewLayerNorm(w),
 		Proj:        autograd.Param(w, embedDim),
 		width:       w,
+	}
+	if !c.NoLNPre {
+		v.LNPre = nn.NewLayerNorm(w)
 	}
 	scale := 1 / math.Sqrt(float64(w))
 	nn.Normal(rng, v.ClassEmbed, scale)
@@ -77,7 +79,9 @@ func (v *ViT) Forward(g *autograd.Tape, images *autograd.Tensor) *autograd.Tenso
 	cls := g.Add(zero, g.Reshape(v.ClassEmbed, 1, 1, v.width)) // the class token for every image
 	x = g.Concat(1, cls, x)                                    // [N, P+1, W]
 	x = g.Add(x, v.PosEmbed)
-	x = v.LNPre.Forward(g, x)
+	if v.LNPre != nil {
+		x = v.LNPre.Forward(g, x)
+	}
 	x = v.Transformer.Forward(g, x)
 	x = g.Reshape(g.Slice(x, 1, 0, 1), n, v.width) // class token
 	x = v.LNPost.Forward(g, x)

@@ -12,22 +12,26 @@ import (
 )
 
 func init() {
-	register(&command{name: "bench", summary: "measure kernels (bench gemm: GFLOP/s of the matrix multiply)",
+	register(&command{name: "bench", summary: "measure kernels and the training step (bench gemm, train, embed)",
 		run: func(args []string) error { return runBench(args, os.Stdout) }})
 }
 
 func runBench(args []string, w io.Writer) error {
 	if len(args) == 0 {
-		return usagef("missing subcommand: want gemm")
+		return usagef("missing subcommand: want gemm, train or embed")
 	}
 	switch args[0] {
 	case "gemm":
 		return runBenchGemm(args[1:], w)
+	case "train":
+		return runBenchTrain(args[1:], w)
+	case "embed":
+		return runBenchEmbed(args[1:], w)
 	case "-h", "-help", "--help", "help":
-		fmt.Fprintln(os.Stdout, "Usage: mmpoison bench SUBCOMMAND [flags]\n\nSubcommands:\n  gemm     median GFLOP/s of C = A·B per shape, per dtype and kernel")
+		fmt.Fprintln(os.Stdout, "Usage: mmpoison bench SUBCOMMAND [flags]\n\nSubcommands:\n  gemm     median GFLOP/s of C = A·B per shape, per dtype and kernel\n  train    pairs/s of the speed-comparison CLIP training step (../shared/peers/torch_clip_step.py)\n  embed    images/s of its image tower without gradients")
 		return flag.ErrHelp
 	}
-	return usagef("unknown subcommand %q: want gemm", args[0])
+	return usagef("unknown subcommand %q: want gemm, train or embed", args[0])
 }
 
 func runBenchGemm(args []string, w io.Writer) error {

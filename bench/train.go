@@ -1,0 +1,217 @@
+package bench
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/mmpoison/mmpoison/autograd"
+	"github.com/mmpoison/mmpoison/clipmodel"
+	"github.com/mmpoison/mmpoison/internal/parallel"
+	"github.com/mmpoison/mmpoison/nn"
+	"github.com/mmpoison/mmpoison/simd"
+)
+
+// ErrBF16Training is returned for precision bf16 until the engine has mixed
+// precision training.
+var ErrBF16Training = errors.New("bf16 training is not implemented yet: use --precision fp32")
+
+// The optimiser of ../shared/peers/torch_clip_step.py: AdamW with weight
+// decay on every parameter, no schedule and no clipping.
+const (
+	peerLR          = 5e-4
+	peerBeta1       = 0.9
+	peerBeta2       = 0.98
+	peerEps         = 1e-6
+	peerWeightDecay = 0.1
+	peerBatch       = 128
+	peerMinTokens   = 8 // captions are 8 to context_length tokens long, EOT included
+)
+
+// TrainOptions selects what RunTrain measures.
+type TrainOptions struct {
+	Arch      string            // "resnet" or "vit": the presets peer-resnet and peer-vit
+	Precision string            // "fp32" ("" too); "bf16" is not implemented yet
+	Steps     int               // timed steps; 0 means 20, as the peer script
+	Warmup    int               // untimed steps first
+	Threads   int               // worker threads; 0 keeps the current setting
+	Batch     int               // image-text pairs per step; 0 means 128
+	Seed      uint64            // weights and data
+	Model     *clipmodel.Config // replaces the preset (tests shrink the model with it)
+}
+
+// TrainResult is what RunTrain measured; its JSON is the `bench train --json` line.
+type TrainResult struct {
+	Arch        string    `json:"arch"`
+	Precision   string    `json:"precision"`
+	Threads     int       `json:"threads"`
+	SIMD        string    `json:"simd"`
+	Batch       int       `json:"batch"`
+	Params      int       `json:"params"`
+	StepSeconds []float64 `json:"step_s"`
+	MedianStepS float64   `json:"median_step_s"`
+	PairsPerS   float64   `json:"pairs_per_s"`
+	PeakRSSMB   *float64  `json:"peak_rss_mb"` // null where the OS does not report it
+	LossFirst   float64   `json:"loss_first"`
+	LossLast    float64   `json:"loss_last"`
+}
+
+// RunTrain times full training steps (forward, InfoNCE loss, backward,
+// AdamW update) of the speed-comparison CLIP on one fixed random batch,
+// exactly as ../shared/peers/torch_clip_step.py does, and writes the
+// result as text or (asJSON) one JSON object.
+func RunTrain(opts TrainOptions, w io.Writer, asJSON bool) (*TrainResult, error) {
+	precision, err := parsePrecision(opts.Precision)
+	if err != nil {
+		return nil, err
+	}
+	if precision == "bf16" {
+		return nil, ErrBF16Training
+	}
+	cfg, err := benchModelConfig(opts.Arch, opts.Model)
+	if err != nil {
+		return nil, err
+	}
+	steps, batch, err := checkCounts("bench train", opts.Steps, opts.Warmup, opts.Threads, opts.Batch)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Threads > 0 {
+		defer parallel.SetThreads(parallel.SetThreads(opts.Threads))
+	}
+	m, err := clipmodel.New(cfg, opts.Seed)
+	if err != nil {
+		return nil, fmt.Errorf("bench train: %w", err)
+	}
+	params := nn.NamedParams(m)
+	optim, err := nn.NewAdamW([]nn.ParamGroup{{Params: params, WeightDecay: peerWeightDecay}},
+		nn.AdamWConfig{LR: peerLR, Beta1: peerBeta1, Beta2: peerBeta2, Eps: peerEps})
+	if err != nil {
+		return nil, fmt.Errorf("bench train: %w", err)
+	}
+	rng := rand.New(rand.NewPCG(opts.Seed, 0xbe7c4))
+	s := cfg.Vision.ImageSize
+	images := autograd.New(randomImages(rng, batch*3*s*s), batch, 3, s, s)
+	ids, eot := randomTokens(rng, batch, cfg.Text.ContextLength, cfg.Text.VocabSize)
+
+	res := &TrainResult{Arch: opts.Arch, Precision: precision, Threads: parallel.Threads(), SIMD: simd.Active().String(),
+		Batch: batch, Params: countParams(params)}
+	g := autograd.NewTape()
+	for i := 0; i < opts.Warmup+steps; i++ {
+		t0 := time.Now()
+		g.Reset() // returns last step's buffers to the pool: no per-step growth
+		loss := m.Loss(g, images, ids, eot)
+		optim.ZeroGrad()
+		g.Backward(loss)
+		optim.Step()
+		dt := time.Since(t0).Seconds()
+		if i == 0 {
+			res.LossFirst = float64(loss.Item())
+		}
+		res.LossLast = float64(loss.Item())
+		if i >= opts.Warmup {
+			res.StepSeconds = append(res.StepSeconds, dt)
+		}
+	}
+	g.Reset()
+	res.MedianStepS = median(res.StepSeconds)
+	res.PairsPerS = float64(batch) / res.MedianStepS
+	res.PeakRSSMB = PeakRSSMB()
+	return res, writeTrainResult(w, res, asJSON)
+}
+
+func parsePrecision(p string) (string, error) {
+	switch strings.ToLower(p) {
+	case "", "fp32", "float32", "f32":
+		return "fp32", nil
+	case "bf16", "bfloat16":
+		return "bf16", nil
+	}
+	return "", fmt.Errorf("bench: unknown precision %q: want fp32 or bf16", p)
+}
+
+// benchModelConfig is override when set, else the preset of arch.
+func benchModelConfig(arch string, override *clipmodel.Config) (clipmodel.Config, error) {
+	if arch != "resnet" && arch != "vit" {
+		return clipmodel.Config{}, fmt.Errorf("bench: unknown arch %q: want resnet or vit", arch)
+	}
+	if override != nil {
+		return *override, override.Validate()
+	}
+	return clipmodel.LoadConfig("peer-" + arch)
+}
+
+// checkCounts validates the shared step/thread/batch settings and fills the defaults.
+func checkCounts(what string, steps, warmup, threads, batch int) (int, int, error) {
+	switch {
+	case steps < 0:
+		return 0, 0, fmt.Errorf("%s: steps must be >= 1 (0 means 20), got %d", what, steps)
+	case warmup < 0:
+		return 0, 0, fmt.Errorf("%s: warmup must be >= 0, got %d", what, warmup)
+	case threads < 0:
+		return 0, 0, fmt.Errorf("%s: threads must be >= 0 (0 keeps the current %d), got %d", what, parallel.Threads(), threads)
+	case batch < 0 || batch == 1:
+		return 0, 0, fmt.Errorf("%s: batch must be >= 2 (0 means %d), got %d", what, peerBatch, batch)
+	}
+	if steps == 0 {
+		steps = 20
+	}
+	if batch == 0 {
+		batch = peerBatch
+	}
+	return steps, batch, nil
+}
+
+func randomImages(rng *rand.Rand, n int) []float32 {
+	x := make([]float32, n)
+	for i := range x {
+		x[i] = float32(rng.NormFloat64())
+	}
+	return x
+}
+
+// randomTokens makes the peer's captions: length L ~ U[8, ctx], ids
+// U[1, vocab-2] at 0..L-2, the EOT id vocab-1 at L-1 and zero padding.
+// eot[b] = L-1 is where argmax(token id) lands, the peer's pooling position.
+func randomTokens(rng *rand.Rand, batch, ctx, vocab int) (ids, eot []int) {
+	ids = make([]int, batch*ctx)
+	eot = make([]int, batch)
+	lo := min(peerMinTokens, ctx)
+	for b := range eot {
+		n := lo + rng.IntN(ctx-lo+1)
+		row := ids[b*ctx : (b+1)*ctx]
+		for i := 0; i < n-1; i++ {
+			row[i] = 1 + rng.IntN(vocab-2)
+		}
+		row[n-1] = vocab - 1
+		eot[b] = n - 1
+	}
+	return ids, eot
+}
+
+func countParams(params []nn.Named) int {
+	n := 0
+	for _, p := range params {
+		n += p.Tensor.Size()
+	}
+	return n
+}
+
+func writeTrainResult(w io.Writer, r *TrainResult, asJSON bool) error {
+	if asJSON {
+		line, err := json.Marshal(r)
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(w, "%s\n", line)
+		return err
+	}
+	_, err := fmt.Fprintf(w, "mmpoison arch=%s precision=%s threads=%d simd=%s batch=%d params=%.2fM\nstep_s %s\nloss first=%.4f last=%.4f\nRESULT arch=%s precision=%s median_step_s=%.3f pairs_per_s=%.1f peak_rss_MiB=%s\n",
+		r.Arch, r.Precision, r.Threads, r.SIMD, r.Batch, float64(r.Params)/1e6, formatSeconds(r.StepSeconds),
+		r.LossFirst, r.LossLast, r.Arch, r.Precision, r.MedianStepS, r.PairsPerS, formatRSS(r.PeakRSSMB))
+	return err
+}

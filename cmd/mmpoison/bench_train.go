@@ -1,0 +1,51 @@
+package main
+
+import (
+	"errors"
+	"io"
+
+	"github.com/mmpoison/mmpoison/bench"
+)
+
+func runBenchTrain(args []string, w io.Writer) error {
+	fs := newFlags("bench train", "bench train --arch resnet|vit [--precision fp32|bf16] [--steps N] [--warmup N] [--threads N] [--batch N] [--json]")
+	var opts bench.TrainOptions
+	fs.StringVar(&opts.Arch, "arch", "", "image tower of the speed-comparison model: resnet or vit (presets peer-resnet, peer-vit)")
+	fs.StringVar(&opts.Precision, "precision", "fp32", "fp32 (bf16 mixed precision is not implemented yet)")
+	addStepFlags(fs, &opts.Steps, &opts.Warmup, &opts.Threads, &opts.Batch, "pairs")
+	fs.Uint64Var(&opts.Seed, "seed", 0, "seed of the weights and the random batch")
+	asJSON := fs.Bool("json", false, "print one JSON object (arch, precision, threads, pairs_per_s, peak_rss_mb, ...)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	switch opts.Precision {
+	case "fp32", "bf16":
+	default:
+		return usagef("--precision %q: want fp32 or bf16", opts.Precision)
+	}
+	if err := checkStepFlags(opts.Arch, opts.Steps, opts.Warmup, opts.Threads, opts.Batch); err != nil {
+		return err
+	}
+	_, err := bench.RunTrain(opts, w, *asJSON)
+	if errors.Is(err, bench.ErrBF16Training) {
+		return errors.New("bf16 training is not implemented yet (use --precision fp32)")
+	}
+	return err
+}
+
+func runBenchEmbed(args []string, w io.Writer) error {
+	fs := newFlags("bench embed", "bench embed --arch resnet|vit [--batch N] [--steps N] [--warmup N] [--threads N] [--json]")
+	var opts bench.EmbedOptions
+	fs.StringVar(&opts.Arch, "arch", "", "image tower to time: resnet or vit (of presets peer-resnet, peer-vit)")
+	addStepFlags(fs, &opts.Steps, &opts.Warmup, &opts.Threads, &opts.Batch, "images")
+	fs.Uint64Var(&opts.Seed, "seed", 0, "seed of the weights and the random images")
+	asJSON := fs.Bool("json", false, "print one JSON object (arch, threads, images_per_s, peak_rss_mb, ...)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := checkStepFlags(opts.Arch, opts.Steps, opts.Warmup, opts.Threads, opts.Batch); err != nil {
+		return err
+	}
+	_, err := bench.RunEmbed(opts, w, *asJSON)
+	return err
+}
