@@ -2,7 +2,6 @@ package bench
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -15,10 +14,6 @@ import (
 	"github.com/mmpoison/mmpoison/nn"
 	"github.com/mmpoison/mmpoison/simd"
 )
-
-// ErrBF16Training is returned for precision bf16 until the engine has mixed
-// precision training.
-var ErrBF16Training = errors.New("bf16 training is not implemented yet: use --precision fp32")
 
 // The optimiser of ../shared/peers/torch_clip_step.py: AdamW with weight
 // decay on every parameter, no schedule and no clipping.
@@ -35,7 +30,7 @@ const (
 // TrainOptions selects what RunTrain measures.
 type TrainOptions struct {
 	Arch      string            // "resnet" or "vit": the presets peer-resnet and peer-vit
-	Precision string            // "fp32" ("" too); "bf16" is not implemented yet
+	Precision string            // "fp32" ("" too) or "bf16" mixed precision (bf16 GEMMs, fp32 weights)
 	Steps     int               // timed steps; 0 means 20, as the peer script
 	Warmup    int               // untimed steps first
 	Threads   int               // worker threads; 0 keeps the current setting
@@ -69,9 +64,6 @@ func RunTrain(opts TrainOptions, w io.Writer, asJSON bool) (*TrainResult, error)
 	if err != nil {
 		return nil, err
 	}
-	if precision == "bf16" {
-		return nil, ErrBF16Training
-	}
 	cfg, err := benchModelConfig(opts.Arch, opts.Model)
 	if err != nil {
 		return nil, err
@@ -101,6 +93,9 @@ func RunTrain(opts TrainOptions, w io.Writer, asJSON bool) (*TrainResult, error)
 	res := &TrainResult{Arch: opts.Arch, Precision: precision, Threads: parallel.Threads(), SIMD: simd.Active().String(),
 		Batch: batch, Params: countParams(params)}
 	g := autograd.NewTape()
+	if precision == "bf16" {
+		g.SetPrecision(autograd.BF16)
+	}
 	for i := 0; i < opts.Warmup+steps; i++ {
 		t0 := time.Now()
 		g.Reset() // returns last step's buffers to the pool: no per-step growth

@@ -38,7 +38,7 @@ func TestBenchTrainEmbedExitCodes(t *testing.T) {
 		{[]string{"bench", "train", "--arch", "vit", "--batch", "1"}, 2},
 		{[]string{"bench", "train", "--arch", "vit", "--steps", "x"}, 2},
 		{[]string{"bench", "train", "--arch", "vit", "extra"}, 2},
-		{[]string{"bench", "train", "--arch", "vit", "--precision", "bf16"}, 1},
+		{[]string{"bench", "train", "--arch", "vit", "--precision", "fp16"}, 2},
 		{[]string{"bench", "embed", "--arch", "resnet", "--batch", "0"}, 2},
 		{[]string{"bench", "embed", "--arch", "vit", "--steps", "-3"}, 2},
 		{[]string{"bench", "embed", "--arch", "vit", "--batch", "2", "--steps", "1", "--warmup", "0"}, 0},
