@@ -23,6 +23,9 @@ type ShapesOptions struct {
 	// small share of all pairs. Test images stay balanced.
 	Rare      []string
 	RareTrain int // default 30
+	// Classes is how many shape classes to draw: 10 (default, ShapeClasses)
+	// up to 20 (adding MoreShapeClasses).
+	Classes int
 }
 
 func (o ShapesOptions) withDefaults() ShapesOptions {
@@ -38,6 +41,9 @@ func (o ShapesOptions) withDefaults() ShapesOptions {
 	if o.RareTrain == 0 {
 		o.RareTrain = 30
 	}
+	if o.Classes == 0 {
+		o.Classes = len(ShapeClasses)
+	}
 	return o
 }
 
@@ -48,32 +54,32 @@ func applyShapesSpec(spec string, o *ShapesOptions) error {
 		return err
 	}
 	if bare != "" {
-		return fmt.Errorf("shapes takes key=value settings (seed, n, test, size, rare, rare_n), not %q", bare)
+		return fmt.Errorf("shapes takes key=value settings (seed, n, test, size, classes, rare, rare_n), not %q", bare)
 	}
 	if r, ok := kv["rare"]; ok {
 		o.Rare = strings.Split(r, "+")
 		delete(kv, "rare")
 	}
-	return setInts(kv, map[string]*int{"seed": &o.Seed, "n": &o.Train, "train": &o.Train, "test": &o.TestPerClass, "size": &o.Size, "rare_n": &o.RareTrain})
+	return setInts(kv, map[string]*int{"seed": &o.Seed, "n": &o.Train, "train": &o.Train, "test": &o.TestPerClass, "size": &o.Size, "rare_n": &o.RareTrain, "classes": &o.Classes})
 }
 
 // trainClasses assigns a class to each training image: the common classes
 // in turn, then RareTrain images of each rare class.
-func trainClasses(opt ShapesOptions) ([]int, error) {
+func trainClasses(opt ShapesOptions, names []string) ([]int, error) {
 	rare := map[int]bool{}
 	for _, name := range opt.Rare {
 		found := false
-		for i, c := range ShapeClasses {
+		for i, c := range names {
 			if c == name {
 				rare[i], found = true, true
 			}
 		}
 		if !found {
-			return nil, fmt.Errorf("shapes: rare class %q is not a shape; the shapes are %s", name, strings.Join(ShapeClasses, ", "))
+			return nil, fmt.Errorf("shapes: rare class %q is not a shape; the shapes are %s", name, strings.Join(names, ", "))
 		}
 	}
 	var common []int
-	for i := range ShapeClasses {
+	for i := range names {
 		if !rare[i] {
 			common = append(common, i)
 		}
@@ -86,7 +92,7 @@ func trainClasses(opt ShapesOptions) ([]int, error) {
 	for i := 0; i < opt.Train-nRare; i++ {
 		classes = append(classes, common[i%len(common)])
 	}
-	for i := range ShapeClasses {
+	for i := range names {
 		if rare[i] {
 			for j := 0; j < opt.RareTrain; j++ {
 				classes = append(classes, i)
@@ -109,13 +115,20 @@ func Shapes(opt ShapesOptions) (*Dataset, error) {
 	if opt.Train < 0 || opt.TestPerClass < 0 {
 		return nil, fmt.Errorf("shapes: negative image count (train %d, test per class %d)", opt.Train, opt.TestPerClass)
 	}
-	k := len(ShapeClasses)
-	n := opt.Train + k*opt.TestPerClass
-	d := &Dataset{Name: "shapes", Classes: append([]string(nil), ShapeClasses...), Rows: make([]Row, n)}
-	if len(opt.Rare) > 0 {
-		d.Name = "shapes-rare-" + strings.Join(opt.Rare, "+")
+	if opt.Classes < 2 || opt.Classes > len(allShapeClasses) {
+		return nil, fmt.Errorf("shapes: classes=%d out of range; use 2 to %d", opt.Classes, len(allShapeClasses))
 	}
-	trainClass, err := trainClasses(opt)
+	names := allShapeClasses[:opt.Classes]
+	k := len(names)
+	n := opt.Train + k*opt.TestPerClass
+	d := &Dataset{Name: "shapes", Classes: append([]string(nil), names...), Rows: make([]Row, n)}
+	if k != len(ShapeClasses) {
+		d.Name = fmt.Sprintf("shapes%d", k)
+	}
+	if len(opt.Rare) > 0 {
+		d.Name += "-rare-" + strings.Join(opt.Rare, "+")
+	}
+	trainClass, err := trainClasses(opt, names)
 	if err != nil {
 		return nil, err
 	}
@@ -128,15 +141,15 @@ func Shapes(opt ShapesOptions) (*Dataset, error) {
 				split, class = Test, (i-opt.Train)%k
 			}
 			rng := itemRNG(uint64(opt.Seed), 1, uint64(i))
-			img, caps := drawShapesImage(opt.Size, ShapeClasses[class], rng)
-			d.Rows[i] = Row{ID: i, Pixels: img, Captions: caps, Label: ShapeClasses[class], Split: split}
+			img, caps := drawShapesImage(opt.Size, names[class], names, rng)
+			d.Rows[i] = Row{ID: i, Pixels: img, Captions: caps, Label: names[class], Split: split}
 		}
 	})
 	return d, nil
 }
 
 // drawShapesImage renders one image whose main object is shape and writes its captions.
-func drawShapesImage(size int, shape string, rng *rand.Rand) (*vision.RGB, []string) {
+func drawShapesImage(size int, shape string, names []string, rng *rand.Rand) (*vision.RGB, []string) {
 	img := vision.NewRGB(size, size)
 	bgKinds := []string{"noise", "stripes", "gradient"}
 	bgKind := bgKinds[rng.IntN(len(bgKinds))]
@@ -148,9 +161,9 @@ func drawShapesImage(size int, shape string, rng *rand.Rand) (*vision.RGB, []str
 	main := newObject(shape, rng)
 	objs := []*object{main}
 	if rng.IntN(10) < 3 { // a second, different object on the opposite side
-		other := ShapeClasses[rng.IntN(len(ShapeClasses))]
+		other := names[rng.IntN(len(names))]
 		for other == shape {
-			other = ShapeClasses[rng.IntN(len(ShapeClasses))]
+			other = names[rng.IntN(len(names))]
 		}
 		second := newObject(other, rng)
 		for second.color == main.color {

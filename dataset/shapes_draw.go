@@ -35,6 +35,38 @@ var shapeInside = map[string]func(x, y float64) bool{
 		}
 		return x >= 0.05 && x <= 0.95 && math.Abs(y) <= 0.75*(0.95-x)/0.9
 	},
+	"crescent": func(x, y float64) bool {
+		return x*x+y*y <= 0.9 && (x-0.45)*(x-0.45)+y*y > 0.55
+	},
+	"semicircle": func(x, y float64) bool { // the top half of a disc centred low
+		yy := y - 0.45
+		return yy <= 0 && x*x+yy*yy <= 0.9
+	},
+	"trapezoid": polygon(-0.5, -0.6, 0.5, -0.6, 0.95, 0.6, -0.95, 0.6),
+	"bar":       func(x, y float64) bool { return math.Abs(x) <= 0.95 && math.Abs(y) <= 0.22 },
+	"chevron":   polygon(-0.9, -0.7, 0, 0.1, 0.9, -0.7, 0.9, -0.15, 0, 0.65, -0.9, -0.15),
+	"pentagon":  polygon(pentagonPoints()...),
+	"frame": func(x, y float64) bool {
+		ax, ay := math.Abs(x), math.Abs(y)
+		return ax <= 0.85 && ay <= 0.85 && (ax > 0.45 || ay > 0.45)
+	},
+	"ell": func(x, y float64) bool {
+		return (x >= -0.8 && x <= -0.35 && math.Abs(y) <= 0.9) || (y >= 0.45 && y <= 0.9 && math.Abs(x) <= 0.8)
+	},
+	"hourglass": polygon(-0.8, -0.9, 0.8, -0.9, 0.12, 0, 0.8, 0.9, -0.8, 0.9, -0.12, 0),
+	"tee": func(x, y float64) bool {
+		return (math.Abs(x) <= 0.9 && y >= -0.9 && y <= -0.5) || (math.Abs(x) <= 0.22 && math.Abs(y) <= 0.9)
+	},
+}
+
+// pentagonPoints is a regular pentagon, one vertex up.
+func pentagonPoints() []float64 {
+	var xy []float64
+	for i := 0; i < 5; i++ {
+		a := -math.Pi/2 + float64(i)*2*math.Pi/5
+		xy = append(xy, 0.95*math.Cos(a), 0.95*math.Sin(a))
+	}
+	return xy
 }
 
 // polygon returns an even-odd inside test for the closed polygon (x0,y0,x1,y1,...).

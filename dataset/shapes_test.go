@@ -154,3 +154,37 @@ func TestShapesRareClasses(t *testing.T) {
 		t.Errorf("unknown rare class: error %v should name it", err)
 	}
 }
+
+func TestShapesTwentyClasses(t *testing.T) {
+	ds, err := Load("shapes:classes=20,n=40,test=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ds.Classes) != 20 || ds.Classes[10] != MoreShapeClasses[0] {
+		t.Fatalf("classes %v, want the 10 default shapes then %v", ds.Classes, MoreShapeClasses)
+	}
+	seen := map[string]int{}
+	for _, r := range ds.Rows {
+		seen[r.Label]++
+		// Every caption names the main shape by one of its synonyms.
+		for _, c := range r.Captions {
+			found := false
+			for _, syn := range shapeSynonyms[r.Label] {
+				if strings.Contains(c, syn) {
+					found = true
+				}
+			}
+			if !found {
+				t.Errorf("caption %q of a %s names no synonym of it", c, r.Label)
+			}
+		}
+	}
+	for _, c := range ds.Classes {
+		if seen[c] != 3 { // 2 train + 1 test
+			t.Errorf("class %s has %d images, want 3", c, seen[c])
+		}
+	}
+	if _, err := Load("shapes:classes=21"); err == nil {
+		t.Error("classes=21 should be rejected")
+	}
+}
