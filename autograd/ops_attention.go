@@ -83,24 +83,35 @@ func attnScale(dh int) float32 {
 }
 
 // attention runs the fused forward pass into out and records the backward
-// pass. q, k and v may be the same tensor (AttentionQKV).
+// pass. q, k and v may be the same tensor (AttentionQKV). Short items take
+// the row kernels (ops_attention_rows.go) and keep their probabilities for
+// backward; longer ones take Sgemm and keep only each row's log-sum-exp.
 func (g *Tape) attention(lay attnLayout, out, q, k, v *Tensor) *Tensor {
 	record := g.needsGrad(q, k, v)
-	var lse []float32 // log-sum-exp per score row, kept for backward
+	rows := lay.useRows()
+	perSaved, perScratch := lay.tq, lay.tq*lay.tk // per item, GEMM path
+	if rows {
+		perSaved, perScratch = lay.tq*lay.tk, lay.tk
+	}
+	var saved []float32 // kept for backward
 	if record {
-		lse = g.AllocNoZero(lay.items * lay.tq)
+		saved = g.AllocNoZero(lay.items * perSaved)
 	}
 	if lay.tk == 0 {
 		clear(out.Data) // no keys: every output is an empty sum
 	} else {
 		qd, kd, vd, od := q.Data, k.Data, v.Data, out.Data
-		perItem(g, lay.items, lay.tq*lay.tk, func(i int, s []float32) {
+		perItem(g, lay.items, perScratch, func(i int, s []float32) {
 			oq, ok, ov, oo := lay.offsets(i)
-			var l []float32
-			if lse != nil {
-				l = lse[i*lay.tq : (i+1)*lay.tq]
+			var keep []float32
+			if saved != nil {
+				keep = saved[i*perSaved : (i+1)*perSaved]
 			}
-			lay.forward(qd[oq:], kd[ok:], vd[ov:], od[oo:], s, l)
+			if rows {
+				lay.forwardRows(qd[oq:], kd[ok:], vd[ov:], od[oo:], s, keep)
+			} else {
+				lay.forward(qd[oq:], kd[ok:], vd[ov:], od[oo:], s, keep)
+			}
 		})
 	}
 	if !record {
@@ -114,10 +125,19 @@ func (g *Tape) attention(lay attnLayout, out, q, k, v *Tensor) *Tensor {
 		// buffer and the layout's offsets keep q, k and v apart inside it.
 		gq, gk, gv := g.GradOf(q), g.GradOf(k), g.GradOf(v)
 		qd, kd, vd, gd := q.Data, k.Data, v.Data, out.Grad
-		perItem(g, lay.items, 2*lay.tq*lay.tk, func(i int, s []float32) {
+		perScratch := 2 * lay.tq * lay.tk
+		if rows {
+			perScratch = lay.tk
+		}
+		perItem(g, lay.items, perScratch, func(i int, s []float32) {
 			oq, ok, ov, oo := lay.offsets(i)
-			lay.backward(qd[oq:], kd[ok:], vd[ov:], gd[oo:],
-				sub(gq, oq), sub(gk, ok), sub(gv, ov), lse[i*lay.tq:(i+1)*lay.tq], s)
+			q, k, v, do := qd[oq:], kd[ok:], vd[ov:], gd[oo:]
+			gq, gk, gv, keep := sub(gq, oq), sub(gk, ok), sub(gv, ov), saved[i*perSaved:(i+1)*perSaved]
+			if rows {
+				lay.backwardRows(q, k, v, do, gq, gk, gv, keep, s)
+			} else {
+				lay.backward(q, k, v, do, gq, gk, gv, keep, s)
+			}
 		})
 	}, q, k, v)
 }
@@ -164,10 +184,7 @@ func (lay *attnLayout) scores(q, k, s, lse []float32, rebuild bool) {
 		row := s[r*tk : (r+1)*tk]
 		n := lay.keys(r)
 		if rebuild {
-			l := lse[r]
-			for j := range n {
-				row[j] = exp32(row[j] - l)
-			}
+			expShifted(row[:n], row[:n], -lse[r])
 		} else {
 			l := softmaxRow(row[:n], row[:n])
 			if lse != nil {

@@ -1,6 +1,9 @@
 package autograd
 
-import "github.com/mmpoison/mmpoison/internal/parallel"
+import (
+	"github.com/mmpoison/mmpoison/internal/parallel"
+	"github.com/mmpoison/mmpoison/simd"
+)
 
 // binKind selects the arithmetic of a broadcasting binary op.
 type binKind int
@@ -39,13 +42,27 @@ func (g *Tape) binary(kind binKind, a, b *Tensor) *Tensor {
 	}
 	return g.Record(out, func() {
 		gy := out.Grad
-		if ga := g.GradOf(a); ga != nil {
-			bc.eachRow(reduces(bc.n, len(ad)), func(o, ia, ib, n int) {
+		if ga, fresh := g.gradForWrite(a); ga != nil {
+			serial := reduces(bc.n, len(ad))
+			if fresh && serial {
+				clear(ga)
+			}
+			bc.eachRow(serial, func(o, ia, ib, n int) {
+				if fresh && !serial {
+					clear(ga[ia : ia+n]) // this row is ga's only writer
+				}
 				binGradA(kind, gy[o:o+n], ga[ia:], sa, bd[ib:], sb)
 			})
 		}
-		if gb := g.GradOf(b); gb != nil {
-			bc.eachRow(reduces(bc.n, len(bd)), func(o, ia, ib, n int) {
+		if gb, fresh := g.gradForWrite(b); gb != nil {
+			serial := reduces(bc.n, len(bd))
+			if fresh && serial {
+				clear(gb)
+			}
+			bc.eachRow(serial, func(o, ia, ib, n int) {
+				if fresh && !serial {
+					clear(gb[ib : ib+n])
+				}
 				binGradB(kind, gy[o:o+n], gb[ib:], sb, ad[ia:], sa, bd[ib:], od[o:o+n])
 			})
 		}
@@ -81,6 +98,16 @@ func (bc *bcast) eachRow(serial bool, fn func(o, ia, ib, n int)) {
 
 // binRow computes one output row; sa and sb are 0 (broadcast) or 1.
 func binRow(kind binKind, y, a []float32, sa int, b []float32, sb int) {
+	if sa == 1 && sb == 1 { // the common same-shape and [B,T,D]+[D] rows
+		switch kind {
+		case binAdd:
+			simd.Add(y, a[:len(y)], b[:len(y)])
+			return
+		case binMul:
+			simd.Mul(y, a[:len(y)], b[:len(y)])
+			return
+		}
+	}
 	ia, ib := 0, 0
 	switch kind {
 	case binAdd:
@@ -121,6 +148,14 @@ func binGradA(kind binKind, gy, ga []float32, sa int, b []float32, sb int) {
 		}
 		ga[0] += sum(gy)
 	case binMul:
+		if sa == 0 && sb == 1 {
+			ga[0] += dot(gy, b)
+			return
+		}
+		if sa == 1 && sb == 0 {
+			axpy(b[0], gy, ga)
+			return
+		}
 		for i := range gy {
 			ga[ia] += gy[i] * b[ib]
 			ia += sa
@@ -153,6 +188,14 @@ func binGradB(kind binKind, gy, gb []float32, sb int, a []float32, sa int, b, y 
 		}
 		gb[0] -= sum(gy)
 	case binMul:
+		if sb == 0 && sa == 1 {
+			gb[0] += dot(gy, a)
+			return
+		}
+		if sb == 1 && sa == 0 {
+			axpy(a[0], gy, gb)
+			return
+		}
 		for i := range gy {
 			gb[ib] += gy[i] * a[ia]
 			ia += sa

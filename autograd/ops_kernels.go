@@ -1,103 +1,64 @@
 package autograd
 
-import "math"
+import (
+	"math"
 
-// Private row kernels used by the ops. Each is one small loop so it can be
-// swapped for the matching simd kernel (simd.Dot, simd.Axpy, simd.SoftmaxRow,
-// simd.LayerNormRow, simd.GELU...) once those exist, without touching the ops.
+	"github.com/mmpoison/mmpoison/simd"
+)
+
+// Private row kernels used by the ops: thin wrappers over the simd kernels
+// that add what the ops need on top (accumulating into gradients instead
+// of overwriting, returning the log-sum-exp, nil gamma/beta).
 
 // dot returns Σ a[i]·b[i] over len(a).
-func dot(a, b []float32) float32 {
-	b = b[:len(a)]
-	var s0, s1, s2, s3 float32
-	i := 0
-	for ; i+4 <= len(a); i += 4 {
-		s0 += a[i] * b[i]
-		s1 += a[i+1] * b[i+1]
-		s2 += a[i+2] * b[i+2]
-		s3 += a[i+3] * b[i+3]
-	}
-	for ; i < len(a); i++ {
-		s0 += a[i] * b[i]
-	}
-	return (s0 + s1) + (s2 + s3)
-}
+func dot(a, b []float32) float32 { return simd.Dot(a, b[:len(a)]) }
 
 // axpy adds alpha·x into y.
-func axpy(alpha float32, x, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] += alpha * v
-	}
-}
+func axpy(alpha float32, x, y []float32) { simd.Axpy(alpha, x, y[:len(x)]) }
 
 // addTo adds x into y.
 func addTo(x, y []float32) {
 	y = y[:len(x)]
-	for i, v := range x {
-		y[i] += v
-	}
+	simd.Add(y, y, x)
 }
 
 // sum returns Σ x[i].
-func sum(x []float32) float32 {
-	var s0, s1, s2, s3 float32
-	i := 0
-	for ; i+4 <= len(x); i += 4 {
-		s0 += x[i]
-		s1 += x[i+1]
-		s2 += x[i+2]
-		s3 += x[i+3]
-	}
-	for ; i < len(x); i++ {
-		s0 += x[i]
-	}
-	return (s0 + s1) + (s2 + s3)
-}
-
-// maxOf returns the largest value of a non-empty row.
-func maxOf(x []float32) float32 {
-	m := x[0]
-	for _, v := range x[1:] {
-		if v > m {
-			m = v
-		}
-	}
-	return m
-}
+func sum(x []float32) float32 { return simd.Sum(x) }
 
 func exp32(x float32) float32 { return float32(math.Exp(float64(x))) }
 
-// softmaxRow writes softmax(x) into y and returns log Σ exp(x) (the
-// log-sum-exp, which backward passes may keep instead of y).
-func softmaxRow(x, y []float32) float32 {
-	m := maxOf(x)
-	var s float32
+// expShifted sets y = exp(x + shift) and returns Σ y; y may alias x.
+func expShifted(x, y []float32, shift float32) float32 {
+	y = y[:len(x)]
 	for i, v := range x {
-		e := exp32(v - m)
-		y[i] = e
-		s += e
+		y[i] = v + shift
 	}
-	inv := 1 / s
-	for i := range x {
-		y[i] *= inv
-	}
+	simd.Exp(y, y)
+	return simd.Sum(y)
+}
+
+// softmaxRow writes softmax(x) into y (which may alias x) and returns
+// log Σ exp(x) (the log-sum-exp, which backward passes may keep instead of y).
+func softmaxRow(x, y []float32) float32 {
+	m := simd.Max(x)
+	s := expShifted(x, y, -m)
+	simd.Scale(1/s, y[:len(x)])
 	return m + float32(math.Log(float64(s)))
 }
 
-// logSumExpRow returns log Σ exp(x) without writing anything.
-func logSumExpRow(x []float32) float32 {
-	m := maxOf(x)
-	var s float32
-	for _, v := range x {
-		s += exp32(v - m)
-	}
+// logSumExpRow returns log Σ exp(x), using scratch (len(x)) as workspace.
+func logSumExpRow(x, scratch []float32) float32 {
+	m := simd.Max(x)
+	s := expShifted(x, scratch, -m)
 	return m + float32(math.Log(float64(s)))
 }
 
 // layerNormRow normalises x into y = (x-mean)·rstd·gamma + beta and returns
 // mean and rstd; gamma or beta may be nil (1 and 0).
 func layerNormRow(x, y, gamma, beta []float32, eps float32) (mean, rstd float32) {
+	if gamma != nil && beta != nil {
+		return simd.LayerNormRow(y[:len(x)], x, gamma, beta, eps)
+	}
 	n := float32(len(x))
 	mean = sum(x) / n
 	var v float32
@@ -119,26 +80,22 @@ func layerNormRow(x, y, gamma, beta []float32, eps float32) (mean, rstd float32)
 	return mean, rstd
 }
 
-const invSqrt2 = 0.7071067811865476
-
-// geluRow is the exact (erf) GELU: x·Φ(x).
-func geluRow(x, y []float32) {
-	for i, v := range x {
-		y[i] = float32(0.5 * float64(v) * (1 + math.Erf(float64(v)*invSqrt2)))
-	}
+// geluGradRow adds gy·GELU'(x) into gx, using tmp (len(x)) as workspace.
+func geluGradRow(x, gy, gx, tmp []float32) {
+	n := len(x)
+	tmp, gx = tmp[:n], gx[:n]
+	simd.GELUGrad(tmp, gy[:n], x)
+	simd.Add(gx, gx, tmp)
 }
 
-// geluGradRow adds gy·GELU'(x) into gx.
-func geluGradRow(x, gy, gx []float32) {
-	const invSqrt2Pi = 0.3989422804014327
+// sigmoidScaledRow sets y = σ(c·x) = 1/(1+e^(−c·x)); y may alias x.
+func sigmoidScaledRow(c float32, x, y []float32) {
+	y = y[:len(x)]
 	for i, v := range x {
-		xv := float64(v)
-		cdf := 0.5 * (1 + math.Erf(xv*invSqrt2))
-		pdf := invSqrt2Pi * math.Exp(-0.5*xv*xv)
-		gx[i] += gy[i] * float32(cdf+xv*pdf)
+		y[i] = -c * v
 	}
-}
-
-func sigmoid32(x float32) float32 {
-	return float32(1 / (1 + math.Exp(-float64(x))))
+	simd.Exp(y, y)
+	for i, e := range y {
+		y[i] = 1 / (1 + e)
+	}
 }

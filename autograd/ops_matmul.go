@@ -118,8 +118,12 @@ func (g *Tape) Linear(x, w, b *Tensor) *Tensor {
 	}
 	return g.Record(out, func() {
 		gy := out.Grad
-		if gx := g.GradOf(x); gx != nil { // dx = dy·w
-			g.gemm(false, false, rows, nIn, nOut, 1, gy, nOut, wd, nIn, 1, gx, nIn)
+		if gx, fresh := g.gradForWrite(x); gx != nil { // dx = dy·w
+			beta := float32(1)
+			if fresh {
+				beta = 0 // Sgemm then overwrites without reading
+			}
+			g.gemm(false, false, rows, nIn, nOut, 1, gy, nOut, wd, nIn, beta, gx, nIn)
 		}
 		if gw := g.GradOf(w); gw != nil { // dw = dyᵀ·x
 			g.gemm(true, false, nOut, nIn, rows, 1, gy, nOut, xd, nIn, 1, gw, nIn)

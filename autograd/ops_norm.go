@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/mmpoison/mmpoison/internal/parallel"
+	"github.com/mmpoison/mmpoison/simd"
 )
 
 // LayerNorm normalises x over its last axis to zero mean and unit variance
@@ -43,6 +44,10 @@ func (g *Tape) LayerNorm(x, gamma, beta *Tensor, eps float32) *Tensor {
 	}
 	return g.Record(out, func() {
 		gy := out.Grad
+		if gamma != nil && beta != nil && x.requiresGrad && gamma.requiresGrad && beta.requiresGrad {
+			g.layerNormBackwardFused(x, gamma, beta, gy, stats)
+			return
+		}
 		if gx := g.GradOf(x); gx != nil {
 			rowsFor(rows, n, func(lo, hi int) {
 				for r := lo; r < hi; r++ {
@@ -146,4 +151,42 @@ func (g *Tape) L2Normalize(x *Tensor, eps float32) *Tensor {
 			}
 		})
 	}, x)
+}
+
+// layerNormBackwardFused computes all three LayerNorm gradients in one pass
+// over the rows (the usual case of a trainable affine layer norm): each
+// worker takes a contiguous block of rows and sums its share of dgamma and
+// dbeta into its own partial buffer, added up at the end, so no two
+// workers write the same element.
+func (g *Tape) layerNormBackwardFused(x, gamma, beta *Tensor, gy, stats []float32) {
+	rows, n := lastDim("LayerNorm", x)
+	gx, fresh := g.gradForWrite(x)
+	ggam, gbet := g.GradOf(gamma), g.GradOf(beta)
+	xd, gd := x.Data, gamma.Data
+	w := max(1, min(rows, parallel.Threads(), rows*n/rowGrain))
+	part := g.Alloc(w * 2 * n) // per worker: dgamma | dbeta
+	var rowBuf []float32       // per worker dx row when gx already holds a gradient
+	if !fresh {
+		rowBuf = g.AllocNoZero(w * n)
+	}
+	parallel.For(w, 1, func(lo, hi int) {
+		for c := lo; c < hi; c++ {
+			pg, pb := part[2*c*n:(2*c+1)*n], part[(2*c+1)*n:(2*c+2)*n]
+			for r := c * rows / w; r < (c+1)*rows/w; r++ {
+				gxr := gx[r*n : (r+1)*n]
+				dst := gxr
+				if !fresh {
+					dst = rowBuf[c*n : (c+1)*n]
+				}
+				simd.LayerNormBackwardRow(dst, pg, pb, gy[r*n:(r+1)*n], xd[r*n:(r+1)*n], gd, stats[2*r], stats[2*r+1])
+				if !fresh {
+					addTo(dst, gxr)
+				}
+			}
+		}
+	})
+	for c := range w {
+		addTo(part[2*c*n:(2*c+1)*n], ggam)
+		addTo(part[(2*c+1)*n:(2*c+2)*n], gbet)
+	}
 }

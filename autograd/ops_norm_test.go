@@ -55,3 +55,72 @@ func TestL2NormalizeValues(t *testing.T) {
 func TestLayerNormShapePanic(t *testing.T) {
 	expectPanic(t, func() { NewTape().LayerNorm(Zeros(2, 4), Zeros(3), nil, 1e-5) }, "autograd: LayerNorm", "[2 4]", "[3]")
 }
+
+// TestLayerNormFusedBackwardManyRows checks the fused LayerNorm backward
+// against a float64 evaluation of its formula on enough rows to be split
+// over workers, for an input that is a leaf (dx added to an existing
+// gradient) and an intermediate (dx written into a fresh buffer).
+func TestLayerNormFusedBackwardManyRows(t *testing.T) {
+	const rows, n = 300, 64
+	rng := newRNG(58)
+	x := randParam(rng, -2, 2, rows, n)
+	gamma, beta := randParam(rng, 0.5, 1.5, n), randParam(rng, -1, 1, n)
+	dy := randConst(rng, -1, 1, rows, n)
+	wantDx := make([]float64, rows*n)
+	wantDg, wantDb := make([]float64, n), make([]float64, n)
+	for r := range rows {
+		xr, gr := x.Data[r*n:(r+1)*n], dy.Data[r*n:(r+1)*n]
+		var mean, v float64
+		for _, xv := range xr {
+			mean += float64(xv) / n
+		}
+		for _, xv := range xr {
+			v += (float64(xv) - mean) * (float64(xv) - mean) / n
+		}
+		rstd := 1 / math.Sqrt(v+1e-5)
+		var mg, mgx float64
+		for i, xv := range xr {
+			gh := float64(gr[i]) * float64(gamma.Data[i])
+			mg += gh / n
+			mgx += gh * (float64(xv) - mean) * rstd / n
+		}
+		for i, xv := range xr {
+			xhat := (float64(xv) - mean) * rstd
+			wantDx[r*n+i] = rstd * (float64(gr[i])*float64(gamma.Data[i]) - mg - xhat*mgx)
+			wantDg[i] += float64(gr[i]) * xhat
+			wantDb[i] += float64(gr[i])
+		}
+	}
+	f32 := func(v []float64) []float32 {
+		out := make([]float32, len(v))
+		for i := range v {
+			out[i] = float32(v[i])
+		}
+		return out
+	}
+	for _, intermediate := range []bool{false, true} {
+		for _, p := range []*Tensor{x, gamma, beta} {
+			p.Grad = nil
+		}
+		// A second use of the input, Σ in, adds 1 to every dx. Recorded
+		// after LayerNorm it runs first in backward, so LayerNorm must add
+		// to that gradient; recorded before, LayerNorm writes a fresh one.
+		g := NewTape()
+		var y, extra *Tensor
+		if intermediate {
+			in := g.MulScalar(x, 1) // same values, but a tape tensor
+			extra = g.SumAll(in)
+			y = g.LayerNorm(in, gamma, beta, 1e-5)
+		} else {
+			y = g.LayerNorm(x, gamma, beta, 1e-5)
+			extra = g.SumAll(x)
+		}
+		g.Backward(g.Add(g.SumAll(g.Mul(y, dy)), extra))
+		for i := range x.Grad {
+			x.Grad[i]--
+		}
+		closeTo(t, "dx", x.Grad, f32(wantDx), 1e-4)
+		closeTo(t, "dgamma", gamma.Grad, f32(wantDg), 1e-4)
+		closeTo(t, "dbeta", beta.Grad, f32(wantDb), 1e-4)
+	}
+}

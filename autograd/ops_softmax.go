@@ -1,5 +1,7 @@
 package autograd
 
+import "github.com/mmpoison/mmpoison/simd"
+
 // Softmax normalises the last axis: exp(a) / Σ exp(a).
 func (g *Tape) Softmax(a *Tensor) *Tensor {
 	rows, n := lastDim("Softmax", a)
@@ -39,8 +41,8 @@ func (g *Tape) LogSoftmax(a *Tensor) *Tensor {
 	x, y := a.Data, out.Data
 	rowsFor(rows, n, func(lo, hi int) {
 		for r := lo; r < hi; r++ {
-			lse := logSumExpRow(x[r*n : (r+1)*n])
 			yr := y[r*n : (r+1)*n]
+			lse := logSumExpRow(x[r*n:(r+1)*n], yr) // yr is workspace until overwritten
 			for i, v := range x[r*n : (r+1)*n] {
 				yr[i] = v - lse
 			}
@@ -55,14 +57,14 @@ func (g *Tape) LogSoftmax(a *Tensor) *Tensor {
 			return
 		}
 		gy := out.Grad
-		// dx = dy − softmax·Σ dy, with softmax = exp(y)
+		p := g.AllocNoZero(len(y)) // softmax = exp(y)
+		// dx = dy − softmax·Σ dy
 		rowsFor(rows, n, func(lo, hi int) {
 			for r := lo; r < hi; r++ {
-				yr, gyr, gar := y[r*n:(r+1)*n], gy[r*n:(r+1)*n], ga[r*n:(r+1)*n]
-				s := sum(gyr)
-				for i := range yr {
-					gar[i] += gyr[i] - exp32(yr[i])*s
-				}
+				yr, gyr, gar, pr := y[r*n:(r+1)*n], gy[r*n:(r+1)*n], ga[r*n:(r+1)*n], p[r*n:(r+1)*n]
+				simd.Exp(pr, yr)
+				addTo(gyr, gar)
+				axpy(-sum(gyr), pr, gar)
 			}
 		})
 	}, a)
@@ -94,9 +96,10 @@ func (g *Tape) CrossEntropy(logits *Tensor, targets []int) *Tensor {
 		lse = g.AllocNoZero(rows)
 	}
 	loss := g.Alloc(rows)
+	scratch := g.AllocNoZero(len(x))
 	rowsFor(rows, n, func(lo, hi int) {
 		for r := lo; r < hi; r++ {
-			l := logSumExpRow(x[r*n : (r+1)*n])
+			l := logSumExpRow(x[r*n:(r+1)*n], scratch[r*n:(r+1)*n])
 			if lse != nil {
 				lse[r] = l
 			}
@@ -118,13 +121,13 @@ func (g *Tape) CrossEntropy(logits *Tensor, targets []int) *Tensor {
 			return
 		}
 		d := out.Grad[0] / float32(rows)
+		p := g.AllocNoZero(len(x))
 		// d/dx = (softmax(x) − onehot(target)) / N
 		rowsFor(rows, n, func(lo, hi int) {
 			for r := lo; r < hi; r++ {
-				gar := ga[r*n : (r+1)*n]
-				for i, v := range x[r*n : (r+1)*n] {
-					gar[i] += d * exp32(v-lse[r])
-				}
+				gar, pr := ga[r*n:(r+1)*n], p[r*n:(r+1)*n]
+				expShifted(x[r*n:(r+1)*n], pr, -lse[r])
+				axpy(d, pr, gar)
 				gar[targets[r]] -= d
 			}
 		})

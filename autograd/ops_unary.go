@@ -1,6 +1,10 @@
 package autograd
 
-import "math"
+import (
+	"math"
+
+	"github.com/mmpoison/mmpoison/simd"
+)
 
 // unaryKind selects the function of an elementwise unary op.
 type unaryKind int
@@ -50,12 +54,29 @@ func (g *Tape) unary(kind unaryKind, a *Tensor) *Tensor {
 		return out
 	}
 	return g.Record(out, func() {
-		ga := g.GradOf(a)
+		ga, fresh := g.gradForWrite(a)
 		if ga == nil {
 			return
 		}
 		gy := out.Grad
-		flatFor(len(x), func(lo, hi int) { unaryGradRow(kind, x[lo:hi], y[lo:hi], gy[lo:hi], ga[lo:hi]) })
+		if fresh && kind == uGELU {
+			flatFor(len(x), func(lo, hi int) { simd.GELUGrad(ga[lo:hi], gy[lo:hi], x[lo:hi]) })
+			return
+		}
+		var tmp []float32 // workspace for kernels that overwrite rather than add
+		if kind == uGELU || kind == uQuickGELU {
+			tmp = g.AllocNoZero(len(x))
+		}
+		flatFor(len(x), func(lo, hi int) {
+			if fresh {
+				clear(ga[lo:hi]) // here rather than up front: in parallel and cache-warm
+			}
+			var t []float32
+			if tmp != nil {
+				t = tmp[lo:hi]
+			}
+			unaryGradRow(kind, x[lo:hi], y[lo:hi], gy[lo:hi], ga[lo:hi], t)
+		})
 	}, a)
 }
 
@@ -63,9 +84,7 @@ func unaryRow(kind unaryKind, x, y []float32) {
 	y = y[:len(x)]
 	switch kind {
 	case uExp:
-		for i, v := range x {
-			y[i] = exp32(v)
-		}
+		simd.Exp(y, x)
 	case uLog:
 		for i, v := range x {
 			y[i] = float32(math.Log(float64(v)))
@@ -79,25 +98,23 @@ func unaryRow(kind unaryKind, x, y []float32) {
 			y[i] = float32(math.Tanh(float64(v)))
 		}
 	case uSigmoid:
-		for i, v := range x {
-			y[i] = sigmoid32(v)
-		}
+		sigmoidScaledRow(1, x, y)
 	case uReLU:
 		for i, v := range x {
 			y[i] = max(v, 0)
 		}
 	case uGELU:
-		geluRow(x, y)
+		simd.GELU(y, x)
 	case uQuickGELU:
-		for i, v := range x {
-			y[i] = v * sigmoid32(quickGELUScale*v)
-		}
+		sigmoidScaledRow(quickGELUScale, x, y)
+		simd.Mul(y, y, x)
 	}
 }
 
 // unaryGradRow adds gy·f'(x) into gx; y = f(x) is available for the ops
-// whose derivative is cheapest from the output.
-func unaryGradRow(kind unaryKind, x, y, gy, gx []float32) {
+// whose derivative is cheapest from the output, and tmp (len(x)) is
+// workspace for GELU and QuickGELU.
+func unaryGradRow(kind unaryKind, x, y, gy, gx, tmp []float32) {
 	gy, gx = gy[:len(x)], gx[:len(x)]
 	switch kind {
 	case uExp:
@@ -121,16 +138,19 @@ func unaryGradRow(kind unaryKind, x, y, gy, gx []float32) {
 			gx[i] += gy[i] * y[i] * (1 - y[i])
 		}
 	case uReLU:
-		for i, v := range x {
-			if v > 0 {
-				gx[i] += gy[i]
-			}
+		// Branch-free: signs are random, so a branch mispredicts half the
+		// time. y = max(x, 0) is +0 or positive, so -bits(y) is negative
+		// exactly where x > 0, and its sign spreads into a mask for gy.
+		for i := range x {
+			mask := uint32(-int32(math.Float32bits(y[i])) >> 31)
+			gx[i] += math.Float32frombits(math.Float32bits(gy[i]) & mask)
 		}
 	case uGELU:
-		geluGradRow(x, gy, gx)
+		geluGradRow(x, gy, gx, tmp)
 	case uQuickGELU:
+		sigmoidScaledRow(quickGELUScale, x, tmp)
 		for i, v := range x {
-			s := sigmoid32(quickGELUScale * v)
+			s := tmp[i]
 			gx[i] += gy[i] * s * (1 + quickGELUScale*v*(1-s))
 		}
 	}

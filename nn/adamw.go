@@ -5,7 +5,6 @@ import (
 	"math"
 
 	"github.com/mmpoison/mmpoison/autograd"
-	"github.com/mmpoison/mmpoison/internal/parallel"
 )
 
 // AdamWConfig holds AdamW's hyperparameters (PyTorch's names and meanings).
@@ -26,8 +25,10 @@ type AdamWConfig struct {
 // with t counted per parameter. Frozen parameters and parameters without a
 // gradient are skipped and their step count does not advance.
 type AdamW struct {
-	cfg AdamWConfig
-	s   slotSet
+	cfg   AdamWConfig
+	s     slotSet
+	plan  flatPlan   // this step's active parameters, reused
+	coefs []adamCoef // per entry of plan
 }
 
 const (
@@ -77,6 +78,8 @@ type adamCoef struct {
 // Step updates every trainable parameter that has a gradient.
 func (o *AdamW) Step() {
 	o.s.steps++
+	o.plan.reset()
+	o.coefs = o.coefs[:0]
 	for _, sl := range o.s.slots {
 		if !sl.active() {
 			continue
@@ -84,28 +87,21 @@ func (o *AdamW) Step() {
 		sl.ensure()
 		sl.step++
 		t := float64(sl.step)
-		c := adamCoef{
+		o.plan.add(sl)
+		o.coefs = append(o.coefs, adamCoef{
 			decay:      float32(1 - o.cfg.LR*sl.wd),
 			b1:         float32(o.cfg.Beta1),
 			b2:         float32(o.cfg.Beta2),
 			stepSize:   float32(o.cfg.LR / (1 - math.Pow(o.cfg.Beta1, t))),
 			invSqrtBc2: float32(1 / math.Sqrt(1-math.Pow(o.cfg.Beta2, t))),
 			eps:        float32(o.cfg.Eps),
-		}
-		p, g, m, v := sl.p.Data, sl.p.Grad, sl.bufs[adamExpAvg], sl.bufs[adamExpAvgSq]
-		if len(p) < 2*elementwiseGrain {
-			adamwKernel(p, g, m, v, c)
-			continue
-		}
-		parallel.For(len(p), elementwiseGrain, func(lo, hi int) {
-			adamwKernel(p[lo:hi], g[lo:hi], m[lo:hi], v[lo:hi], c)
 		})
 	}
+	o.plan.run(func(i, lo, hi int) {
+		sl := o.plan.slots[i]
+		adamwKernel(sl.p.Data[lo:hi], sl.p.Grad[lo:hi], sl.bufs[adamExpAvg][lo:hi], sl.bufs[adamExpAvgSq][lo:hi], o.coefs[i])
+	})
 }
-
-// elementwiseGrain is the smallest chunk worth handing to another core for
-// a memory-bound element-wise update.
-const elementwiseGrain = 1 << 15
 
 func adamwKernel(p, g, m, v []float32, c adamCoef) {
 	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]

@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/mmpoison/mmpoison/autograd"
-	"github.com/mmpoison/mmpoison/internal/parallel"
 )
 
 // SGDConfig holds SGD's hyperparameters (PyTorch's names and meanings).
@@ -24,8 +23,10 @@ type SGDConfig struct {
 //	d ← d + μ·b (Nesterov) or b
 //	p ← p − lr·d
 type SGD struct {
-	cfg SGDConfig
-	s   slotSet
+	cfg   SGDConfig
+	s     slotSet
+	plan  flatPlan  // this step's active parameters, reused
+	coefs []sgdCoef // per entry of plan
 }
 
 // NewSGD checks the configuration and makes the optimiser.
@@ -73,33 +74,28 @@ type sgdCoef struct {
 // Step updates every trainable parameter that has a gradient.
 func (o *SGD) Step() {
 	o.s.steps++
+	o.plan.reset()
+	o.coefs = o.coefs[:0]
 	for _, sl := range o.s.slots {
 		if !sl.active() {
 			continue
 		}
 		sl.ensure()
-		c := sgdCoef{
+		o.plan.add(sl)
+		o.coefs = append(o.coefs, sgdCoef{
 			lr: float32(o.cfg.LR), wd: float32(sl.wd), mu: float32(o.cfg.Momentum), damp: float32(o.cfg.Dampening),
 			first: sl.step == 0, momentum: len(sl.bufs) > 0, nesterov: o.cfg.Nesterov,
-		}
-		sl.step++
-		var buf []float32
-		if c.momentum {
-			buf = sl.bufs[0]
-		}
-		p, g := sl.p.Data, sl.p.Grad
-		if len(p) < 2*elementwiseGrain {
-			sgdKernel(p, g, buf, c)
-			continue
-		}
-		parallel.For(len(p), elementwiseGrain, func(lo, hi int) {
-			var b []float32
-			if buf != nil {
-				b = buf[lo:hi]
-			}
-			sgdKernel(p[lo:hi], g[lo:hi], b, c)
 		})
+		sl.step++
 	}
+	o.plan.run(func(i, lo, hi int) {
+		sl := o.plan.slots[i]
+		var b []float32
+		if o.coefs[i].momentum {
+			b = sl.bufs[0][lo:hi]
+		}
+		sgdKernel(sl.p.Data[lo:hi], sl.p.Grad[lo:hi], b, o.coefs[i])
+	})
 }
 
 func sgdKernel(p, g, buf []float32, c sgdCoef) {

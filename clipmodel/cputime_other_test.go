@@ -1,0 +1,6 @@
+//go:build !unix
+
+package clipmodel
+
+// processCPUSeconds is not measured on this platform.
+func processCPUSeconds() float64 { return 0 }
