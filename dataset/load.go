@@ -89,7 +89,11 @@ func LoadWith(spec string, opt Options) (*Dataset, error) {
 		if err := needPath(); err != nil {
 			return nil, err
 		}
-		return LoadCOCO(rest, opt)
+		path, err := applyCOCOSpec(rest, &opt)
+		if err != nil {
+			return nil, fmt.Errorf("dataset spec %q: %w", spec, err)
+		}
+		return LoadCOCO(path, opt)
 	case "flickr8k", "flickr30k", "flickr":
 		if err := needPath(); err != nil {
 			return nil, err

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 )
 
@@ -38,6 +39,11 @@ type Config struct {
 	// EvalEveryEpoch records attack metrics after every poisoned epoch, for
 	// attack-strength-per-epoch curves.
 	EvalEveryEpoch bool `json:"eval_every_epoch,omitempty"`
+	// ZeroShot records zeroshot_acc, CLIP-style zero-shot classification of
+	// the labelled test images, as a utility metric; ZeroShotTemplates are
+	// its prompts ("{}" takes the class name; default DefaultZeroShotTemplates).
+	ZeroShot          bool     `json:"zero_shot,omitempty"`
+	ZeroShotTemplates []string `json:"zero_shot_templates,omitempty"`
 }
 
 // TrainSettings are the optimisation settings of one training stage.
@@ -64,6 +70,11 @@ type AttackConfig struct {
 	// Ratios overrides the grid's ratios for this attack (Attack III poisons
 	// every goal at the ratio, so it may want smaller ones).
 	Ratios []float64 `json:"ratios,omitempty"`
+	// Modalities and Defenses override the grid's for this attack, so one
+	// config can sweep ratios for the plain attack and run frozen towers or
+	// defenses at a single ratio.
+	Modalities []string `json:"modalities,omitempty"`
+	Defenses   []string `json:"defenses,omitempty"`
 }
 
 // FilterConfig sets the pre-training defense: drop pairs whose cosine
@@ -182,14 +193,23 @@ func (c *Config) Validate() error {
 			}
 		}
 	}
-	for _, m := range c.Modalities {
+	mods, defs := slices.Clone(c.Modalities), slices.Clone(c.Defenses)
+	for _, a := range c.Attacks {
+		mods, defs = append(mods, a.Modalities...), append(defs, a.Defenses...)
+	}
+	for _, m := range mods {
 		if m != "both" && m != "image" && m != "text" {
 			return fmt.Errorf("modalities: %q is not one of both, image, text", m)
 		}
 	}
-	for _, d := range c.Defenses {
+	for _, d := range defs {
 		if d != "none" && d != "filter" && d != "finetune" {
 			return fmt.Errorf("defenses: %q is not one of none, filter, finetune", d)
+		}
+	}
+	if len(c.ZeroShotTemplates) > 0 {
+		if _, err := ZeroShotPrompts([]string{"class"}, c.ZeroShotTemplates); err != nil {
+			return fmt.Errorf("zero_shot_templates: %w", err)
 		}
 	}
 	switch c.Filter.Mode {

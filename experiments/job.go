@@ -260,6 +260,15 @@ func (r *Runner) evaluate(m *clipmodel.Model, job string, j Job, goals []Goal, t
 		return nil, err
 	}
 	res := u.Results(base)
+	if r.Config.ZeroShot {
+		zs, err := r.zeroShot(m, se, img)
+		if err != nil {
+			return nil, err
+		}
+		x := base
+		x.Direction, x.Metric, x.Value = I2T, MetricZeroShotAcc, zs
+		res = append(res, x)
+	}
 	if r.cleanE != nil && m != r.clean {
 		ci, _ := NewMatrix(len(r.cleanE.Rows), se.Dim, r.cleanE.Images)
 		ct, _ := NewMatrix(len(r.cleanE.Texts)/se.Dim, se.Dim, r.cleanE.Texts)
@@ -323,4 +332,19 @@ func (r *Runner) evaluate(m *clipmodel.Model, job string, j Job, goals []Goal, t
 		res = append(res, i2t.Results(b)...)
 	}
 	return res, nil
+}
+
+// zeroShot classifies the test images (img, rows of se) among the dataset's
+// classes by the model's embeddings of the config's prompts.
+func (r *Runner) zeroShot(m *clipmodel.Model, se *clipmodel.SplitEmbeddings, img Matrix) (float64, error) {
+	labels := make([]string, len(se.Rows))
+	for i, row := range se.Rows {
+		labels[i] = row.Label
+	}
+	embed := func(prompts []string) []float32 { return m.EmbedTexts(r.prep.Tok, prompts) }
+	acc, err := ZeroShotAccuracy(embed, img, labels, r.prep.Data.Classes, r.Config.ZeroShotTemplates)
+	if err != nil {
+		return 0, fmt.Errorf("zero_shot on %s: %w (zero-shot needs labelled test images; turn zero_shot off for unlabelled data)", r.prep.Data.Name, err)
+	}
+	return acc, nil
 }

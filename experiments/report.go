@@ -58,6 +58,15 @@ func writeUtility(b *strings.Builder, a *aggregate) {
 	for _, k := range RecallKs {
 		header = append(header, "IR R@"+strconv.Itoa(k))
 	}
+	zeroShot := false // a column only for grids that measured it
+	for _, k := range keys {
+		tk := k
+		tk.Direction = I2T
+		zeroShot = zeroShot || a.has(tk, MetricZeroShotAcc)
+	}
+	if zeroShot {
+		header = append(header, "Zero-shot acc")
+	}
 	header = append(header, "n")
 	var rows [][]string
 	for _, k := range keys {
@@ -72,6 +81,10 @@ func writeUtility(b *strings.Builder, a *aggregate) {
 		for _, r := range RecallKs {
 			var v float64
 			v, n = a.get(k, MetricIRPrefix+strconv.Itoa(r))
+			row = append(row, fmtNum(v))
+		}
+		if zeroShot {
+			v, _ := a.get(tk, MetricZeroShotAcc)
 			row = append(row, fmtNum(v))
 		}
 		rows = append(rows, append(row, strconv.Itoa(n)))

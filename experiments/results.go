@@ -72,6 +72,7 @@ func MetricDefinitions() map[string]string {
 		d[MetricIRPrefix+strconv.Itoa(k)] = fmt.Sprintf("text→image Recall@%d on the clean test split: fraction of captions whose own image ranks < %d", k, k)
 		d[MetricTRPrefix+strconv.Itoa(k)] = fmt.Sprintf("image→text Recall@%d on the clean test split: fraction of images with any own caption ranked < %d", k, k)
 	}
+	d[MetricZeroShotAcc] = "zero-shot classification accuracy on the labelled test images: each image takes the class whose averaged, normalised prompt embedding is most cosine-similar (ties count as wrong)"
 	return d
 }
 

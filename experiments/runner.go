@@ -55,9 +55,16 @@ func (c *Config) Jobs() []Job {
 			if len(a.Ratios) > 0 {
 				ratios = a.Ratios
 			}
+			mods, defs := c.Modalities, c.Defenses
+			if len(a.Modalities) > 0 {
+				mods = a.Modalities
+			}
+			if len(a.Defenses) > 0 {
+				defs = a.Defenses
+			}
 			for _, ratio := range ratios {
-				for _, mod := range c.Modalities {
-					for _, def := range c.Defenses {
+				for _, mod := range mods {
+					for _, def := range defs {
 						if def != "none" && len(c.DefendAttacks) > 0 && !contains(c.DefendAttacks, a.Kind) {
 							continue
 						}

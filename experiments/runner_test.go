@@ -49,8 +49,8 @@ func TestJobsExpandTheGrid(t *testing.T) {
 		}
 		seen[j.Name] = true
 	}
-	if jobs[len(jobs)-1].Attack.Kind != "III" || jobs[len(jobs)-1].Ratio != 0.75 {
-		t.Errorf("attack III should use its own ratio 0.75, got %+v", jobs[len(jobs)-1])
+	if jobs[len(jobs)-1].Attack.Kind != "III" || jobs[len(jobs)-1].Ratio != 0.5 {
+		t.Errorf("attack III should use its own ratio 0.5, got %+v", jobs[len(jobs)-1])
 	}
 }
 

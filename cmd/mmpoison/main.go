@@ -111,8 +111,7 @@ func newFlags(name, usage string) *flag.FlagSet {
 func parse(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fs.Usage()
-			return err
+			return err // the flag package has printed the usage
 		}
 		return usageError{err.Error()}
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -24,10 +25,11 @@ func runRun(args []string) error {
 	out := fs.String("out", "", "output folder (required); finished jobs in it are skipped")
 	shard := fs.String("shard", "", "run only shard i of n (0-based), e.g. 0/4; merge later with mmpoison report")
 	threads := fs.Int("threads", runtime.GOMAXPROCS(0), "worker threads")
+	dryRun := fs.Bool("dry-run", false, "check the config, print the jobs (of this shard) and exit without loading data or training")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *config == "" || *out == "" {
+	if *config == "" || (*out == "" && !*dryRun) {
 		return usagef("--config and --out are required")
 	}
 	i, n, err := parseShard(*shard)
@@ -38,8 +40,25 @@ func runRun(args []string) error {
 	if err != nil {
 		return err
 	}
+	if *dryRun {
+		printJobs(os.Stdout, cfg, i, n)
+		return nil
+	}
 	parallel.SetThreads(*threads)
 	return runGrid(cfg, *out, i, n)
+}
+
+// printJobs lists the jobs shard i of n would run, one a line.
+func printJobs(w io.Writer, cfg *experiments.Config, shard, shards int) {
+	jobs := cfg.Jobs()
+	mine := 0
+	for k, j := range jobs {
+		if k%shards == shard {
+			fmt.Fprintln(w, j.Name)
+			mine++
+		}
+	}
+	fmt.Fprintf(w, "%d of %d jobs (plus the clean model) on %s with model %s\n", mine, len(jobs), cfg.Data, cfg.Model)
 }
 
 func runGrid(cfg *experiments.Config, out string, shard, shards int) error {
