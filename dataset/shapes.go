@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 
 	"github.com/mmpoison/mmpoison/internal/parallel"
@@ -129,6 +130,17 @@ func Shapes(opt ShapesOptions) (*Dataset, error) {
 		d.Name += "-rare-" + strings.Join(opt.Rare, "+")
 	}
 	trainClass, err := trainClasses(opt, names)
+	// A rare class stays rare: it is never drawn as the second object of an
+	// image either, or its clean pairs would outnumber its own images.
+	others := names
+	if len(opt.Rare) > 0 {
+		others = nil
+		for _, c := range names {
+			if !slices.Contains(opt.Rare, c) {
+				others = append(others, c)
+			}
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -141,15 +153,16 @@ func Shapes(opt ShapesOptions) (*Dataset, error) {
 				split, class = Test, (i-opt.Train)%k
 			}
 			rng := itemRNG(uint64(opt.Seed), 1, uint64(i))
-			img, caps := drawShapesImage(opt.Size, names[class], names, rng)
+			img, caps := drawShapesImage(opt.Size, names[class], others, rng)
 			d.Rows[i] = Row{ID: i, Pixels: img, Captions: caps, Label: names[class], Split: split}
 		}
 	})
 	return d, nil
 }
 
-// drawShapesImage renders one image whose main object is shape and writes its captions.
-func drawShapesImage(size int, shape string, names []string, rng *rand.Rand) (*vision.RGB, []string) {
+// drawShapesImage renders one image whose main object is shape (a second
+// object, if any, is one of others) and writes its captions.
+func drawShapesImage(size int, shape string, others []string, rng *rand.Rand) (*vision.RGB, []string) {
 	img := vision.NewRGB(size, size)
 	bgKinds := []string{"noise", "stripes", "gradient"}
 	bgKind := bgKinds[rng.IntN(len(bgKinds))]
@@ -161,9 +174,9 @@ func drawShapesImage(size int, shape string, names []string, rng *rand.Rand) (*v
 	main := newObject(shape, rng)
 	objs := []*object{main}
 	if rng.IntN(10) < 3 { // a second, different object on the opposite side
-		other := names[rng.IntN(len(names))]
+		other := others[rng.IntN(len(others))]
 		for other == shape {
-			other = names[rng.IntN(len(names))]
+			other = others[rng.IntN(len(others))]
 		}
 		second := newObject(other, rng)
 		for second.color == main.color {

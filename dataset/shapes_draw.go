@@ -38,7 +38,7 @@ var shapeInside = map[string]func(x, y float64) bool{
 	"crescent": func(x, y float64) bool {
 		return x*x+y*y <= 0.9 && (x-0.45)*(x-0.45)+y*y > 0.55
 	},
-	"semicircle": func(x, y float64) bool { // the top half of a disc centred low
+	"dome": func(x, y float64) bool { // the top half of a disc centred low
 		yy := y - 0.45
 		return yy <= 0 && x*x+yy*yy <= 0.9
 	},

@@ -150,6 +150,18 @@ func TestShapesRareClasses(t *testing.T) {
 			t.Errorf("common class %s got %d training images, want 23 or 24", c, count[c])
 		}
 	}
+	// A rare class is not drawn as anyone's second object either.
+	for _, r := range ds.Rows {
+		if r.Label != "circle" {
+			for _, c := range r.Captions {
+				for _, syn := range shapeSynonyms["circle"] {
+					if strings.Contains(c, syn) {
+						t.Fatalf("a %s image mentions the rare circle: %q", r.Label, c)
+					}
+				}
+			}
+		}
+	}
 	if _, err := Load("shapes:rare=blob"); err == nil || !strings.Contains(err.Error(), "blob") {
 		t.Errorf("unknown rare class: error %v should name it", err)
 	}

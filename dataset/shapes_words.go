@@ -6,7 +6,7 @@ var ShapeClasses = []string{"circle", "square", "triangle", "star", "cross", "he
 // MoreShapeClasses are ten further shapes for shapes:classes=20: with more
 // classes each one is a smaller share of the test gallery, as in the
 // paper's 20-class PASCAL gallery.
-var MoreShapeClasses = []string{"crescent", "semicircle", "trapezoid", "bar", "chevron", "pentagon", "frame", "ell", "hourglass", "tee"}
+var MoreShapeClasses = []string{"crescent", "dome", "trapezoid", "bar", "chevron", "pentagon", "frame", "ell", "hourglass", "tee"}
 
 // allShapeClasses is the label order for any number of classes.
 var allShapeClasses = append(append([]string(nil), ShapeClasses...), MoreShapeClasses...)
@@ -33,16 +33,16 @@ var shapeSynonyms = map[string][]string{
 	"ring":     {"ring", "hoop", "doughnut", "loop"},
 	"arrow":    {"arrow", "pointer", "arrow sign"},
 	// The synonyms of the further shapes avoid the words of other classes.
-	"crescent":   {"crescent", "crescent moon", "moon shape"},
-	"semicircle": {"semicircle", "half-disc", "dome"},
-	"trapezoid":  {"trapezoid", "trapezium", "trapezoid shape"},
-	"bar":        {"bar", "rod", "slab"},
-	"chevron":    {"chevron", "v-shape", "caret"},
-	"pentagon":   {"pentagon", "five-sided shape", "pentagon shape"},
-	"frame":      {"frame", "hollow frame", "border shape"},
-	"ell":        {"l-shape", "letter l", "corner piece"},
-	"hourglass":  {"hourglass", "bow tie", "sand timer"},
-	"tee":        {"t-shape", "letter t", "tee"},
+	"crescent":  {"crescent", "crescent moon", "moon shape"},
+	"dome":      {"dome", "arch", "half-round shape"},
+	"trapezoid": {"trapezoid", "trapezium", "trapezoid shape"},
+	"bar":       {"bar", "rod", "slab"},
+	"chevron":   {"chevron", "v-shape", "caret"},
+	"pentagon":  {"pentagon", "five-sided shape", "pentagon shape"},
+	"frame":     {"frame", "hollow frame", "border shape"},
+	"ell":       {"l-shape", "letter l", "corner piece"},
+	"hourglass": {"hourglass", "bow tie", "sand timer"},
+	"tee":       {"t-shape", "letter t", "tee"},
 }
 
 var colorSynonyms = map[string][]string{
