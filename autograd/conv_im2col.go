@@ -41,20 +41,26 @@ func convValidRange(off, size, stride, outSize int) (lo, hi int) {
 	return lo, hi
 }
 
-// convIm2col writes the patches of one image x [c,h,w] into col
-// [c·kh·kw, oh·ow]; row (ci·kh+ki)·kw+kj matches the weight layout [O,C,kh,kw].
-// Taps that land in the padding are zero.
-func convIm2col(col, x []float32, g *convGeom) {
-	ow := g.ow
+// convIm2col writes the patches of output rows [y0, y1) of one image x
+// [c,h,w] into col [c·kh·kw, (y1-y0)·ow]; row (ci·kh+ki)·kw+kj matches the
+// weight layout [O,C,kh,kw]. Taps that land in the padding are zero.
+// Building the matrix a band of output rows at a time keeps it in cache
+// for the GEMM that reads it.
+func convIm2col(col, x []float32, g *convGeom, y0, y1 int) {
+	if g.stride == 1 && g.ow == g.w {
+		convIm2colSame(col, x, g, y0, y1)
+		return
+	}
+	ow, cols := g.ow, (y1-y0)*g.ow
 	for ci := 0; ci < g.c; ci++ {
 		plane := x[ci*g.inPlane : (ci+1)*g.inPlane]
 		for ki := 0; ki < g.kh; ki++ {
 			for kj := 0; kj < g.kw; kj++ {
-				row := col[((ci*g.kh+ki)*g.kw+kj)*g.outPlane:][:g.outPlane]
+				row := col[((ci*g.kh+ki)*g.kw+kj)*cols:][:cols]
 				off := g.pad - kj
 				lo, hi := convValidRange(off, g.w, g.stride, ow)
-				for y := 0; y < g.oh; y++ {
-					dst := row[y*ow : (y+1)*ow]
+				for y := y0; y < y1; y++ {
+					dst := row[(y-y0)*ow : (y-y0+1)*ow]
 					ih := y*g.stride - g.pad + ki
 					if ih < 0 || ih >= g.h {
 						clear(dst)
@@ -76,23 +82,61 @@ func convIm2col(col, x []float32, g *convGeom) {
 	}
 }
 
-// convCol2im adds the patch gradients col [c·kh·kw, oh·ow] back into the
-// image gradient dx [c,h,w]; it is the transpose of convIm2col.
-func convCol2im(dx, col []float32, g *convGeom) {
-	ow := g.ow
+// convIm2colSame is convIm2col for stride-1 "same" convolutions (output
+// width = input width): every tap row of col is then the input plane shifted
+// by a constant, so each is one bulk copy plus zeroed border columns and
+// rows, instead of one short copy per output row (8-16 floats at 8x8-16x16).
+func convIm2colSame(col, x []float32, g *convGeom, y0, y1 int) {
+	w, cols := g.w, (y1-y0)*g.w
+	for ci := 0; ci < g.c; ci++ {
+		plane := x[ci*g.inPlane : (ci+1)*g.inPlane]
+		for ki := 0; ki < g.kh; ki++ {
+			// output rows [ya, yb) of the band read input rows inside [0, h)
+			ya, yb := max(y0, g.pad-ki), min(y1, g.h+g.pad-ki)
+			for kj := 0; kj < g.kw; kj++ {
+				row := col[((ci*g.kh+ki)*g.kw+kj)*cols:][:cols]
+				if ya >= yb {
+					clear(row)
+					continue
+				}
+				clear(row[:(ya-y0)*w])
+				clear(row[(yb-y0)*w:])
+				dst := row[(ya-y0)*w : (yb-y0)*w]
+				// dst[i] = plane[src+i]; the ends that fall outside the plane
+				// are border columns, zeroed below.
+				src := (ya-g.pad+ki)*w + kj - g.pad
+				lo := max(0, -src)
+				hi := min(len(dst), len(plane)-src)
+				copy(dst[lo:hi], plane[src+lo:src+hi])
+				off := g.pad - kj
+				vlo, vhi := convValidRange(off, w, 1, w)
+				for r := 0; r < len(dst); r += w {
+					clear(dst[r : r+vlo])
+					clear(dst[r+vhi : r+w])
+				}
+			}
+		}
+	}
+}
+
+// convCol2im adds the patch gradients col [c·kh·kw, (y1-y0)·ow] of output
+// rows [y0, y1) back into the image gradient dx [c,h,w]; it is the
+// transpose of convIm2col.
+func convCol2im(dx, col []float32, g *convGeom, y0, y1 int) {
+	ow, cols := g.ow, (y1-y0)*g.ow
 	for ci := 0; ci < g.c; ci++ {
 		plane := dx[ci*g.inPlane : (ci+1)*g.inPlane]
 		for ki := 0; ki < g.kh; ki++ {
 			for kj := 0; kj < g.kw; kj++ {
-				row := col[((ci*g.kh+ki)*g.kw+kj)*g.outPlane:][:g.outPlane]
+				row := col[((ci*g.kh+ki)*g.kw+kj)*cols:][:cols]
 				off := g.pad - kj
 				lo, hi := convValidRange(off, g.w, g.stride, ow)
-				for y := 0; y < g.oh; y++ {
+				for y := y0; y < y1; y++ {
 					ih := y*g.stride - g.pad + ki
 					if ih < 0 || ih >= g.h {
 						continue
 					}
-					src := row[y*ow : (y+1)*ow]
+					src := row[(y-y0)*ow : (y-y0+1)*ow]
 					dst := plane[ih*g.w : (ih+1)*g.w]
 					if g.stride == 1 {
 						convAddTo(dst[lo-off:hi-off], src[lo:hi])

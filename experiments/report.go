@@ -191,15 +191,30 @@ func writeVariants(b *strings.Builder, a *aggregate, title, column string, value
 	fmt.Fprintf(b, "## %s\n\n", title)
 	header := append([]string{column, "Attack", "Goal", "Direction", "Ratio", "Epoch"}, hitHeader...)
 	header = append(header, "n", "TR R@10", "IR R@10")
+	filter := column == "Defense"
+	if filter {
+		header = append(header, "filter precision", "filter recall")
+	}
 	var rows [][]string
 	for _, k := range keys {
 		row := append([]string{value(k), k.Attack, k.Goal, k.Direction, fmtRatio(k.Ratio), strconv.Itoa(k.Epoch)}, hitCells(a, k, "")...)
 		uk := k
+		if _, n := a.get(runKey{k.Attack, "", T2I, k.Modality, k.Defense, k.Ratio, k.Epoch}, MetricIRPrefix+"10"); n > 0 {
+			uk.Goal = "" // the runner measures utility once per model, not per goal
+		}
 		uk.Direction = I2T
 		tr, _ := a.get(uk, MetricTRPrefix+"10")
 		uk.Direction = T2I
 		ir, _ := a.get(uk, MetricIRPrefix+"10")
-		rows = append(rows, append(row, fmtNum(tr), fmtNum(ir)))
+		row = append(row, fmtNum(tr), fmtNum(ir))
+		if filter {
+			fk := uk
+			fk.Epoch = 0 // the filter runs before training
+			p, _ := a.get(fk, "filter_precision")
+			r, _ := a.get(fk, "filter_recall")
+			row = append(row, fmtNum(p), fmtNum(r))
+		}
+		rows = append(rows, row)
 	}
 	writeTable(b, header, rows)
 }

@@ -182,3 +182,28 @@ func TestHeatmapWithOneDistinctValueOrNaNs(t *testing.T) {
 		}
 	}
 }
+
+// The runner records utility once per model (goal ""); the defenses table
+// must still show it beside each goal's attack metrics, with the filter's
+// precision and recall.
+func TestDefenseTableShowsModelUtility(t *testing.T) {
+	base := Result{Job: "j", Attack: "II", Modality: "both", Defense: "filter", Ratio: 1, Epoch: 2, Seed: 1}
+	var res []Result
+	add := func(goal, dir, metric string, epoch int, v float64) {
+		r := base
+		r.Goal, r.Direction, r.Metric, r.Epoch, r.Value = goal, dir, metric, epoch, v
+		res = append(res, r)
+	}
+	for _, k := range HitKs {
+		add("a2b", T2I, HitMetric(k), 2, 0.25)
+	}
+	add("a2b", T2I, "minrank_mean", 2, 7)
+	add("", T2I, MetricIRPrefix+"10", 2, 0.875)
+	add("", I2T, MetricTRPrefix+"10", 2, 0.625)
+	add("", T2I, "filter_precision", 0, 0.33)
+	add("", T2I, "filter_recall", 0, 0.99)
+	report := RenderReport(res)
+	if !strings.Contains(report, "| 0.625 | 0.875 | 0.330 | 0.990 |") {
+		t.Errorf("defenses table lacks utility and filter quality:\n%s", report)
+	}
+}

@@ -1,0 +1,98 @@
+package autograd
+
+// convBackward adds the gradients of out into x, w and b, image by image
+// and im2col band by band: dW += dY·colᵀ; dX either as a stride-1
+// convolution of dY with the flipped weights (convFlip) or as
+// dcol = Wᵀ·dY scattered back by col2im; db += row sums of dY.
+func convBackward(g *Tape, x, w, b, out *Tensor, p *convPlan) {
+	geo := p.geo
+	o, plane := w.Shape[0], geo.outPlane
+	dy := out.Grad
+	dx, dw, db := g.GradOf(x), g.GradOf(w), g.GradOf(b)
+	if db != nil {
+		convBiasGrad(db, dy, p.n, o, plane)
+	}
+	if dx == nil && dw == nil {
+		return
+	}
+	// Per-task weight-gradient accumulators, summed after the loop; with one
+	// task the GEMMs add straight into dw.
+	var dwParts [][]float32
+	if dw != nil {
+		if p.tasks == 1 {
+			dwParts = [][]float32{dw}
+		} else {
+			dwParts = p.taskBuffers(g, len(dw))
+			for _, part := range dwParts {
+				clear(part)
+			}
+		}
+	}
+	var flip *convFlip
+	if dx != nil && !geo.direct {
+		flip = newConvFlip(g, w, geo, p.tasks)
+	}
+	var cols, dcols [][]float32
+	if !geo.direct && (dw != nil || flip.scatter()) {
+		cols = p.taskBuffers(g, p.bandSize())
+	}
+	if flip.scatter() {
+		dcols = p.taskBuffers(g, p.bandSize())
+	}
+	p.run(func(task, img int) {
+		xi := x.Data[img*geo.imageInSize : (img+1)*geo.imageInSize]
+		dyi := dy[img*o*plane : (img+1)*o*plane]
+		var dxi []float32
+		if dx != nil {
+			dxi = dx[img*geo.imageInSize : (img+1)*geo.imageInSize]
+		}
+		if geo.direct {
+			if dw != nil {
+				g.gemm(false, true, o, geo.c, plane, 1, dyi, plane, xi, plane, 1, dwParts[task], geo.c)
+			}
+			if dx != nil {
+				g.gemm(true, false, geo.c, plane, o, 1, w.Data, geo.c, dyi, plane, 1, dxi, plane)
+			}
+			return
+		}
+		if dw != nil || flip.scatter() {
+			bands(geo.oh, p.band, func(y0, y1 int) {
+				width := (y1 - y0) * geo.ow
+				dyb := dyi[y0*geo.ow:]
+				if dw != nil {
+					col := cols[task][:geo.colRows*width]
+					convIm2col(col, xi, geo, y0, y1)
+					g.gemm(false, true, o, geo.colRows, width, 1, dyb, plane, col, width, 1, dwParts[task], geo.colRows)
+				}
+				if flip.scatter() {
+					dcol := dcols[task][:geo.colRows*width]
+					g.gemm(true, false, geo.colRows, width, o, 1, w.Data, geo.colRows, dyb, plane, 0, dcol, width)
+					convCol2im(dxi, dcol, geo, y0, y1)
+				}
+			})
+		}
+		if flip != nil && !flip.scatter() {
+			flip.inputGrad(g, task, dyi, dxi)
+		}
+	})
+	if dw != nil && p.tasks > 1 {
+		for _, part := range dwParts {
+			for i, v := range part {
+				dw[i] += v
+			}
+		}
+	}
+}
+
+// convBiasGrad adds the per-channel sums of dy [n,o,plane] into db [o].
+func convBiasGrad(db, dy []float32, n, o, plane int) {
+	for img := 0; img < n; img++ {
+		for oc := 0; oc < o; oc++ {
+			var s float32
+			for _, v := range dy[(img*o+oc)*plane : (img*o+oc+1)*plane] {
+				s += v
+			}
+			db[oc] += s
+		}
+	}
+}

@@ -1,0 +1,58 @@
+package autograd
+
+// convFlip computes the input gradient of a stride-1 convolution with a
+// square kernel and pad ≤ k-1 as another stride-1 convolution:
+// dX = conv(dY padded by k-1-pad, W flipped in space with in/out channels
+// swapped). Its im2col copies dY, where the general route's GEMM has depth
+// only O and its col2im scatters with adds; this one has depth O·k·k and
+// writes dX straight from the GEMM. Other convolutions use the scatter
+// route (a nil *convFlip, or scatter() true).
+type convFlip struct {
+	useScatter bool
+	geo        convGeom    // dY [O,OH,OW] as the input, dX [C,H,W] as the output
+	wt         []float32   // [C, O·k·k]: wt[ci][(oc·k+i)·k+j] = w[oc][ci][k-1-i][k-1-j]
+	band       int         // dX rows per band
+	cols       [][]float32 // per task im2col band of dY
+}
+
+func newConvFlip(g *Tape, w *Tensor, geo *convGeom, tasks int) *convFlip {
+	k := geo.kh
+	if geo.stride != 1 || geo.kw != k || geo.pad > k-1 {
+		return &convFlip{useScatter: true}
+	}
+	o, c := w.Shape[0], geo.c
+	f := &convFlip{geo: newConvGeom(o, geo.oh, geo.ow, k, k, 1, k-1-geo.pad)}
+	f.wt = g.AllocNoZero(c * o * k * k)
+	for oc := 0; oc < o; oc++ {
+		for ci := 0; ci < c; ci++ {
+			src := w.Data[(oc*c+ci)*k*k:][:k*k]
+			dst := f.wt[ci*o*k*k+oc*k*k:][:k*k]
+			for t := range src {
+				dst[len(src)-1-t] = src[t] // reversing a k×k block flips both axes
+			}
+		}
+	}
+	f.band = convBandRows(g, f.geo.colRows, f.geo.ow, f.geo.oh)
+	size := f.geo.colRows * f.band * f.geo.ow
+	buf := g.AllocNoZero(tasks * size)
+	f.cols = make([][]float32, tasks)
+	for t := range f.cols {
+		f.cols[t] = buf[t*size : (t+1)*size]
+	}
+	return f
+}
+
+// scatter reports whether the input gradient takes the dcol + col2im route.
+func (f *convFlip) scatter() bool { return f != nil && f.useScatter }
+
+// inputGrad adds the gradient of one image, dyi [O,OH,OW], into dxi [C,H,W].
+func (f *convFlip) inputGrad(g *Tape, task int, dyi, dxi []float32) {
+	geo := &f.geo
+	c, plane := len(f.wt)/geo.colRows, geo.outPlane
+	bands(geo.oh, f.band, func(y0, y1 int) {
+		width := (y1 - y0) * geo.ow
+		col := f.cols[task][:geo.colRows*width]
+		convIm2col(col, dyi, geo, y0, y1)
+		g.gemm(false, false, c, width, geo.colRows, 1, f.wt, geo.colRows, col, width, 1, dxi[y0*geo.ow:], plane)
+	})
+}

@@ -1,0 +1,75 @@
+package autograd
+
+import "github.com/mmpoison/mmpoison/internal/parallel"
+
+// convBandFloats bounds one im2col band (floats): about 768 KiB, so a band
+// written by im2col is still in L2 when the GEMM packs it. Tests shrink it
+// to exercise many bands per image.
+var convBandFloats = 192 << 10
+
+// convMinBandCols is the fewest output positions worth one GEMM call:
+// narrower bands repack the weight matrix too often for their work.
+var convMinBandCols = 512
+
+// convBandRows is how many output rows (of width cols each, for a matrix of
+// rows matrix rows) one band spans, out of total. BF16 tapes take whole
+// images, so the GEMMs stay as large as BF16MinWork expects.
+func convBandRows(g *Tape, rows, cols, total int) int {
+	if g.precision == BF16 {
+		return total
+	}
+	band := convBandFloats / max(1, rows*cols)
+	band = max(band, (convMinBandCols+cols-1)/cols)
+	return max(1, min(band, total))
+}
+
+// convPlan splits a batch of images over worker tasks. Each task owns its
+// images outright (their slices of out, dx), so tasks never race.
+type convPlan struct {
+	geo   *convGeom
+	n     int // images
+	tasks int
+	band  int // output rows per im2col band
+}
+
+func newConvPlan(g *Tape, n int, geo *convGeom) *convPlan {
+	p := &convPlan{geo: geo, n: n, tasks: 1}
+	// Batch-level parallelism keeps each GEMM single-threaded (nested
+	// parallel.For calls run serially) and avoids GEMM sync per image.
+	if t := parallel.Threads(); n >= t {
+		p.tasks = t
+	}
+	p.band = convBandRows(g, geo.colRows, geo.ow, geo.oh)
+	return p
+}
+
+// bandSize is the floats of one im2col band of this plan.
+func (p *convPlan) bandSize() int { return p.geo.colRows * p.band * p.geo.ow }
+
+// taskBuffers cuts one tape buffer into a size-float slice per task.
+func (p *convPlan) taskBuffers(g *Tape, size int) [][]float32 {
+	buf := g.AllocNoZero(p.tasks * size)
+	out := make([][]float32, p.tasks)
+	for t := range out {
+		out[t] = buf[t*size : (t+1)*size]
+	}
+	return out
+}
+
+// run calls fn(task, image) for every image, each task on its own worker.
+func (p *convPlan) run(fn func(task, img int)) {
+	parallel.For(p.tasks, 1, func(lo, hi int) {
+		for t := lo; t < hi; t++ {
+			for img := t * p.n / p.tasks; img < (t+1)*p.n/p.tasks; img++ {
+				fn(t, img)
+			}
+		}
+	})
+}
+
+// bands calls fn(y0, y1) for consecutive bands of band rows covering [0, total).
+func bands(total, band int, fn func(y0, y1 int)) {
+	for y0 := 0; y0 < total; y0 += band {
+		fn(y0, min(y0+band, total))
+	}
+}
