@@ -8,11 +8,12 @@ import (
 )
 
 // smallModel is a model config small enough for a test to train in seconds.
-const smallModel = `{"name": "test", "embed_dim": 32,
- "vision_cfg": {"type": "vit", "image_size": 32, "patch_size": 8, "width": 32, "layers": [1], "heads": 2, "mlp_ratio": 2},
- "text_cfg": {"context_length": 16, "vocab_size": 0, "width": 32, "heads": 2, "layers": 1, "mlp_ratio": 2}}`
+const smallModel = `{"name": "test", "embed_dim": 64,
+ "vision_cfg": {"type": "vit", "image_size": 32, "patch_size": 8, "width": 64, "layers": [2], "heads": 4, "mlp_ratio": 2},
+ "text_cfg": {"context_length": 16, "vocab_size": 0, "width": 64, "heads": 4, "layers": 1, "mlp_ratio": 2}}`
 
-// shrunkenDemo is the demo grid on a small shapes set with a small model.
+// shrunkenDemo is the demo grid on a small shapes set with a small model:
+// Attack I, and Attack II behind the pre-training filter.
 func shrunkenDemo(t *testing.T, dir string) *Config {
 	t.Helper()
 	model := filepath.Join(dir, "model.json")
@@ -20,15 +21,75 @@ func shrunkenDemo(t *testing.T, dir string) *Config {
 		t.Fatal(err)
 	}
 	c := DemoConfig()
-	c.Data = "shapes:n=600,test=30,rare=circle,rare_n=20"
+	c.Data = "shapes:classes=20,n=800,test=10,rare=circle,rare_n=20"
 	c.Model = model
-	c.Tokenizer = "learn:200"
+	c.Tokenizer = "learn:300"
 	c.Clean = TrainSettings{Epochs: 8, BatchSize: 64, LR: 2e-3, MinLR: 1e-4, WarmupSteps: 10, WeightDecay: 0.1, ClipNorm: 1}
 	c.Poison = TrainSettings{Epochs: 3, BatchSize: 64, LR: 1e-3, MinLR: 1e-4, WarmupSteps: 2, WeightDecay: 0.1, ClipNorm: 1}
+	c.Attacks = []AttackConfig{
+		{Kind: "I", Goals: []string{"circle2star"}, Target: TargetSpec{Mode: TargetCentroid}},
+		{Kind: "II", Goals: []string{"circle2star"}, Defenses: []string{"filter"}},
+	}
 	c.Ratios = []float64{1}
-	c.Attacks = c.Attacks[1:2] // Attack II
-	c.EvalEveryEpoch = true
+	c.Defenses = []string{"none"}
+	c.DefendAttacks = nil
+	c.EvalEveryEpoch = false
 	return c
+}
+
+func TestShrunkenDemoAttackBeatsBaseline(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains three small models; skipped in -short mode")
+	}
+	dir := t.TempDir()
+	r := &Runner{Config: shrunkenDemo(t, dir), Out: dir}
+	if err := r.Run("test"); err != nil {
+		t.Fatal(err)
+	}
+	res, err := ReadResultsCSV(filepath.Join(dir, "results.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func(attack, defense, metric string) float64 {
+		t.Helper()
+		for _, x := range res {
+			if x.Attack == attack && x.Defense == defense && x.Direction == T2I && x.Metric == metric {
+				return x.Value
+			}
+		}
+		t.Fatalf("no %s result for attack %s defense %s", metric, attack, defense)
+		return 0
+	}
+	attack, baseline := get("I", "none", "hit@10"), get("I", "none", "baseline_hit@10")
+	rank, baseRank := get("I", "none", "minrank_mean"), get("I", "none", "baseline_minrank_mean")
+	t.Logf("Attack I hit@10 %.3f (baseline %.3f), MinRank %.2f (baseline %.2f)", attack, baseline, rank, baseRank)
+	if attack < baseline+0.3 || rank > baseRank/4 {
+		t.Errorf("Attack I (hit@10 %.3f, MinRank %.2f) does not beat the random-caption baseline (hit@10 %.3f, MinRank %.2f)", attack, rank, baseline, baseRank)
+	}
+	// The filter sees the clean model's view of every pair: the 100 poisoned
+	// pairs of the rare class stand out, so it removes most of them.
+	if recall := get("II", "filter", "filter_recall"); recall < 0.5 {
+		t.Errorf("filter recall %.3f: the clean model should flag most poisoned pairs", recall)
+	}
+	for _, f := range []string{"config.json", "run.json", "results.json", "report.md", "jobs/clean.json", "tokenizer.txt"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("output %s missing: %v", f, err)
+		}
+	}
+	report, _ := os.ReadFile(filepath.Join(dir, "report.md"))
+	if !strings.Contains(string(report), "circle2star") || !strings.Contains(string(report), "## Defenses") {
+		t.Errorf("report.md lacks the goal or the defenses table:\n%s", report)
+	}
+
+	// A second run finds every job done and changes nothing.
+	before, _ := os.ReadFile(filepath.Join(dir, "results.csv"))
+	if err := r.Run("test"); err != nil {
+		t.Fatal(err)
+	}
+	after, _ := os.ReadFile(filepath.Join(dir, "results.csv"))
+	if string(before) != string(after) {
+		t.Error("rerunning a finished grid changed results.csv")
+	}
 }
 
 func TestJobsExpandTheGrid(t *testing.T) {
