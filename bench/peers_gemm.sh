@@ -20,31 +20,41 @@ gcc -O2 "$PEERS/blas_sgemm.c" -o "$tmp/blas_sgemm" -lopenblas
 go build -o "$tmp/gemm" ./bench/cmd/gemm
 SHAPES=1024x1024x1024,2048x2048x2048,256x512x2048
 
-# Interleave peer and mmpoison per thread count: the machine is shared and noisy.
-for t in 1 2; do
-  OPENBLAS_NUM_THREADS=$t "$tmp/blas_sgemm" | sed "s/^/threads=$t /" >>"$tmp/blas.txt"
-  GOMAXPROCS=$t "$tmp/gemm" --threads "$t" --shapes "$SHAPES" --json >>"$tmp/mm.json"
-  OPENBLAS_NUM_THREADS=$t OMP_NUM_THREADS=$t /usr/bin/python3 "$PEERS/torch_mm.py" --threads "$t" --dtypes float32 >>"$tmp/torch.txt" || echo "torch_mm.py failed (threads=$t)" >&2
+# Interleave peer and mmpoison per thread count, ROUNDS times over: the
+# machine is shared and noisy, so each figure is the median over rounds of the
+# per-run medians, and peer and mmpoison see the same spells of load.
+ROUNDS=${ROUNDS:-3}
+for ((r = 1; r <= ROUNDS; r++)); do
+  for t in 1 2; do
+    OPENBLAS_NUM_THREADS=$t "$tmp/blas_sgemm" | sed "s/^/threads=$t /" >>"$tmp/blas.txt"
+    GOMAXPROCS=$t "$tmp/gemm" --threads "$t" --shapes "$SHAPES" --json >>"$tmp/mm.json"
+    OPENBLAS_NUM_THREADS=$t OMP_NUM_THREADS=$t /usr/bin/python3 "$PEERS/torch_mm.py" --threads "$t" --dtypes float32 >>"$tmp/torch.txt" || echo "torch_mm.py failed (threads=$t)" >&2
+  done
 done
 cat "$tmp/blas.txt" "$tmp/torch.txt" "$tmp/mm.json" >&2
 
 table=$(python3 - "$tmp/blas.txt" "$tmp/mm.json" "$tmp/torch.txt" <<'PY'
-import json, re, sys
+import json, re, statistics, sys
+from collections import defaultdict
 def peer(path, prefix):
-    out = {}
+    out = defaultdict(list)
     for line in open(path):
         t = re.search(r"threads=(\d+)", line); s = re.search(r"M=(\d+) K=(\d+) N=(\d+).*median=([\d.]+)", line)
         if t and s and prefix in line:
-            out[(int(t.group(1)),) + tuple(map(int, s.groups()[:3]))] = float(s.group(4))
-    return out
+            out[(int(t.group(1)),) + tuple(map(int, s.groups()[:3]))].append(float(s.group(4)))
+    return {k: statistics.median(v) for k, v in out.items()}
 blas = peer(sys.argv[1], "openblas"); torch = peer(sys.argv[3], "float32")
-print("| M×K×N | threads | mmpoison GFLOP/s | OpenBLAS GFLOP/s | ratio | torch.mm fp32 GFLOP/s |")
-print("|---|---|---|---|---|---|")
+mm, impl = defaultdict(list), {}
 for line in open(sys.argv[2]):
     r = json.loads(line); key = (r["threads"], r["m"], r["k"], r["n"])
-    b = blas.get(key); tt = torch.get(key)
-    ratio = f"{r['gflops']/b:.2f}x" if b else "n/a"
-    print(f"| {r['m']}×{r['k']}×{r['n']} | {r['threads']} | {r['gflops']:.1f} ({r['impl']}) | {b if b else 'n/a'} | {ratio} | {tt if tt else 'n/a'} |")
+    mm[key].append(r["gflops"]); impl[key] = r["impl"]
+print("| M×K×N | threads | mmpoison GFLOP/s | OpenBLAS GFLOP/s | ratio | torch.mm fp32 GFLOP/s |")
+print("|---|---|---|---|---|---|")
+for key in mm:  # first-seen order: threads, then SHAPES order
+    t, m, k, n = key; g = statistics.median(mm[key]); b = blas.get(key); tt = torch.get(key)
+    ratio = f"{g/b:.2f}x" if b else "n/a"
+    fmt = lambda v: f"{v:.1f}" if v else "n/a"
+    print(f"| {m}×{k}×{n} | {t} | {g:.1f} ({impl[key]}) | {fmt(b)} | {ratio} | {fmt(tt)} |")
 PY
 )
 
@@ -53,7 +63,7 @@ section="$tmp/section.md"
   echo "<!-- gemm:begin (written by bench/peers_gemm.sh) -->"
   echo "## GEMM (fp32)"
   echo
-  echo "Machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores; $(date -u +%Y-%m-%d). Medians of 5 runs, peer and mmpoison interleaved in one session."
+  echo "Machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores; $(date -u +%Y-%m-%d). Medians over $ROUNDS rounds of medians of 5 runs, peer and mmpoison interleaved in one session."
   echo
   echo "$table"
   echo "<!-- gemm:end -->"

@@ -11,11 +11,16 @@ type gemmKernel struct {
 	name   string
 	mr, nr int // tile computed per call: mr rows × nr columns
 	kc     int // depth of one packed block (A micro-panel kc·mr stays in L1)
-	nb     int // columns of packed B reused from L2 by one row panel
-	mc, nc int // rows of A and columns of B packed at once (bound the buffers)
+	nb     int // columns of one packed B group (kc·nb stays in L2)
+	mc     int // rows of A packed at once (bounds the A buffer)
 	// tile computes c[0:mr, 0:nr] (row stride ldc) = alpha·Ap·Bp + beta·c;
 	// beta == 0 must not read c.
 	tile func(kc int, a, b, c []float32, ldc int, alpha, beta float32)
+	// slim, if set, is tile for only slimRows rows: a points at a row inside
+	// an mr-row panel. It serves the last, ragged row panel, so that panel
+	// costs its own rows and not a whole mr-row tile.
+	slimRows int
+	slim     func(kc int, a, b, c []float32, ldc int, alpha, beta float32)
 }
 
 // gemmBuffers are reused across calls: packed A and B blocks plus one edge tile.
@@ -33,40 +38,104 @@ func grow(s []float32, n int) []float32 {
 }
 
 // sgemmBlocked is the packed, cache-blocked, parallel SGEMM driver. The caller
-// has handled m, n or k == 0.
+// has handled m, n or k == 0. C is cut into a grid of one block per thread and
+// each thread runs the whole blocked algorithm on its block with its own
+// packing buffers: no barriers, and no packed panel shared between cores.
 func sgemmBlocked(kern *gemmKernel, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	tm, tn := gemmGrid(m, n, k, parallel.Chunks(parallel.Threads(), 1), kern.mr, kern.nr)
+	if tm*tn == 1 {
+		sgemmSerial(kern, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
+	sgemmGrid(kern, tm, tn, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// sgemmGrid cuts C into tm×tn blocks (whole panels each) and runs the serial
+// algorithm on every block, the blocks spread over the worker pool.
+func sgemmGrid(kern *gemmKernel, tm, tn int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	rowPanels, colPanels := (m+kern.mr-1)/kern.mr, (n+kern.nr-1)/kern.nr
+	parallel.For(tm*tn, 1, func(lo, hi int) {
+		for id := lo; id < hi; id++ {
+			i0, i1 := splitPanels(id/tn, tm, rowPanels, kern.mr, m)
+			j0, j1 := splitPanels(id%tn, tn, colPanels, kern.nr, n)
+			if i0 >= i1 || j0 >= j1 {
+				continue
+			}
+			ai, bj := i0*lda, j0 // offsets of the block's first row of op(A) and column of op(B)
+			if transA {
+				ai = i0
+			}
+			if transB {
+				bj = j0 * ldb
+			}
+			sgemmSerial(kern, transA, transB, i1-i0, j1-j0, k, alpha, a[ai:], lda, b[bj:], ldb, beta, c[i0*ldc+j0:], ldc)
+		}
+	})
+}
+
+// splitPanels returns the element range of part p of parts when panels
+// panels of width w (covering size elements) are dealt out evenly.
+func splitPanels(p, parts, panels, w, size int) (lo, hi int) {
+	return min(size, p*panels/parts*w), min(size, (p+1)*panels/parts*w)
+}
+
+// gemmGrid picks how many row parts (tm) and column parts (tn) to cut C into
+// for up to threads threads. It minimises the modelled time of the slowest
+// thread: its multiply-adds plus the cost of packing its A rows and B columns
+// (each part packs its own) plus a fixed cost for waking each extra thread.
+func gemmGrid(m, n, k, threads, mr, nr int) (tm, tn int) {
+	const (
+		packCost = 24      // multiply-adds one packed element costs
+		wakeCost = 1 << 20 // multiply-adds a thread hand-off costs (~10-20 µs: waking a parked worker)
+	)
+	rowPanels, colPanels := (m+mr-1)/mr, (n+nr-1)/nr
+	best := -1.0
+	tm, tn = 1, 1
+	for t := 1; t <= threads; t++ {
+		for r := 1; r <= t; r++ {
+			if t%r != 0 || r > rowPanels || t/r > colPanels {
+				continue
+			}
+			rows := min(m, (rowPanels+r-1)/r*mr) // the largest part
+			cols := min(n, (colPanels+t/r-1)/(t/r)*nr)
+			cost := float64(rows)*float64(cols)*float64(k) +
+				packCost*float64(k)*float64(rows+cols) + wakeCost*float64(t-1)
+			if best < 0 || cost < best {
+				best, tm, tn = cost, r, t/r
+			}
+		}
+	}
+	return tm, tn
+}
+
+// sgemmSerial runs the blocked algorithm on the calling goroutine. For each
+// kc-deep slice and mc-row block of A, it walks C in groups of nb columns:
+// the group's B block is packed into L2 just before use, and every A panel
+// (packed during the first group, from then on streamed from L2/L3) sweeps
+// it with the micro-kernel, the A panel staying in L1.
+func sgemmSerial(kern *gemmKernel, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	mr, nr := kern.mr, kern.nr
 	bufs := gemmBufPool.Get().(*gemmBuffers)
 	defer gemmBufPool.Put(bufs)
-	for jc := 0; jc < n; jc += kern.nc {
-		nc := min(kern.nc, n-jc)
-		bPanels := (nc + nr - 1) / nr
-		for pc := 0; pc < k; pc += kern.kc {
-			kc := min(kern.kc, k-pc)
-			betaP := beta
-			if pc > 0 { // later depth blocks accumulate onto the first
-				betaP = 1
-			}
-			bufs.b = grow(bufs.b, bPanels*nr*kc)
-			bp := bufs.b
-			parallel.For(bPanels, 8, func(lo, hi int) {
-				packB(bp[lo*nr*kc:hi*nr*kc], transB, b, ldb, pc, kc, jc+lo*nr, min(hi*nr, nc)-lo*nr, nr)
-			})
-			for ic := 0; ic < m; ic += kern.mc {
-				mc := min(kern.mc, m-ic)
-				aPanels := (mc + mr - 1) / mr
-				bufs.a = grow(bufs.a, aPanels*mr*kc)
-				blk := gemmBlock{kern: kern, ap: bufs.a, bp: bp, kc: kc, mc: mc, nc: nc,
-					alpha: alpha, beta: betaP, c: c[ic*ldc+jc:], ldc: ldc,
+	for pc := 0; pc < k; pc += kern.kc {
+		kc := min(kern.kc, k-pc)
+		betaP := beta
+		if pc > 0 { // later depth blocks accumulate onto the first
+			betaP = 1
+		}
+		for ic := 0; ic < m; ic += kern.mc {
+			mc := min(kern.mc, m-ic)
+			aPanels := (mc + mr - 1) / mr
+			bufs.a = grow(bufs.a, aPanels*mr*kc)
+			for jg := 0; jg < n; jg += kern.nb {
+				ng := min(kern.nb, n-jg)
+				bPanels := (ng + nr - 1) / nr
+				bufs.b = grow(bufs.b, bPanels*nr*kc)
+				packB(bufs.b, transB, b, ldb, pc, kc, jg, ng, nr)
+				blk := gemmBlock{kern: kern, ap: bufs.a, bp: bufs.b, kc: kc, mc: mc, nc: ng,
+					alpha: alpha, beta: betaP, c: c[ic*ldc+jg:], ldc: ldc,
 					transA: transA, a: a, lda: lda, i0: ic, p0: pc}
-				if aPanels >= 2*parallel.Threads() || aPanels >= bPanels {
-					// split rows: each worker packs the A panels it alone uses, just before use
-					parallel.For(aPanels, 1, func(lo, hi int) { blk.run(lo, hi, 0, bPanels, true) })
-					continue
-				}
-				// split columns: every worker reads all of A, so pack it first
-				parallel.For(aPanels, 8, func(lo, hi int) { blk.packRows(lo, hi) })
-				parallel.For(bPanels, 1, func(lo, hi int) { blk.run(0, aPanels, lo, hi, false) })
+				blk.run(aPanels, bPanels, jg == 0)
 			}
 		}
 	}
@@ -87,40 +156,33 @@ type gemmBlock struct {
 	i0, p0 int
 }
 
-// packRows packs A row panels [r0, r1) of the block.
-func (g *gemmBlock) packRows(r0, r1 int) {
+// run computes every tile of the block, row panel by row panel so one A
+// panel stays in L1 while it sweeps all of the (L2-resident) B panels. With
+// pack set, each A panel is packed just before its first use (all at once
+// when A is transposed).
+func (g *gemmBlock) run(aPanels, bPanels int, pack bool) {
 	mr, kc := g.kern.mr, g.kc
-	packA(g.ap[r0*mr*kc:r1*mr*kc], g.transA, g.a, g.lda, g.i0+r0*mr, min(r1*mr, g.mc)-r0*mr, g.p0, kc, mr)
-}
-
-// run computes row panels [r0, r1) × column panels [q0, q1). Columns go in
-// L2-sized groups of nb so a group of packed B is reused by every row panel.
-// With pack set, each A row panel is packed on its first use.
-func (g *gemmBlock) run(r0, r1, q0, q1 int, pack bool) {
-	mr, nr, kc := g.kern.mr, g.kern.nr, g.kc
-	groupPanels := max(1, g.kern.nb/nr)
+	if pack && g.transA {
+		// op(A)'s rows are columns of a: packing all panels at once reads a
+		// row by row, instead of a few floats from each of kc rows per panel.
+		packA(g.ap, true, g.a, g.lda, g.i0, g.mc, g.p0, kc, mr)
+		pack = false
+	}
 	var edge *[]float32
-	for gq := q0; gq < q1; gq += groupPanels {
-		gEnd := min(q1, gq+groupPanels)
-		for r := r0; r < r1; r++ {
-			if pack && gq == q0 {
-				g.packRows(r, r+1)
-			}
-			apan := g.ap[r*mr*kc : (r+1)*mr*kc]
-			rows := min(mr, g.mc-r*mr)
-			for q := gq; q < gEnd; q++ {
-				bpan := g.bp[q*nr*kc : (q+1)*nr*kc]
-				cols := min(nr, g.nc-q*nr)
-				off := r*mr*g.ldc + q*nr
-				if rows == mr && cols == nr {
-					g.kern.tile(kc, apan, bpan, g.c[off:off+(mr-1)*g.ldc+nr], g.ldc, g.alpha, g.beta)
-					continue
-				}
-				if edge == nil {
-					edge = edgeTilePool.Get().(*[]float32)
-					*edge = grow(*edge, mr*nr)
-				}
-				g.edgeTile(*edge, apan, bpan, off, rows, cols)
+	for r := 0; r < aPanels; r++ {
+		apan := g.ap[r*mr*kc : (r+1)*mr*kc]
+		rows := min(mr, g.mc-r*mr)
+		if pack {
+			packA(apan, g.transA, g.a, g.lda, g.i0+r*mr, rows, g.p0, kc, mr)
+		}
+		tile, step := g.kern.tile, mr
+		if rows < mr && g.kern.slim != nil {
+			tile, step = g.kern.slim, g.kern.slimRows
+		}
+		for sub := 0; sub < rows; sub += step { // one pass unless slim
+			h := min(step, rows-sub)
+			for q := 0; q < bPanels; q++ {
+				g.tileAt(tile, step, apan[sub:], q, r*mr+sub, h, &edge)
 			}
 		}
 	}
@@ -129,14 +191,27 @@ func (g *gemmBlock) run(r0, r1, q0, q1 int, pack bool) {
 	}
 }
 
-// edgeTile runs the kernel into a padded temporary tile and merges only the
-// rows×cols cells that exist in C.
-func (g *gemmBlock) edgeTile(tmp, apan, bpan []float32, off, rows, cols int) {
-	nr := g.kern.nr
-	g.kern.tile(g.kc, apan, bpan, tmp, nr, 1, 0)
-	for i := 0; i < rows; i++ {
-		dst := g.c[off+i*g.ldc : off+i*g.ldc+cols]
-		src := tmp[i*nr : i*nr+cols]
+// tileAt runs tile (which computes step rows × nr columns) for C rows
+// [i, i+h) and column panel q. Whole tiles go straight to C; ragged ones go
+// through a padded temporary tile and only their existing cells are merged.
+func (g *gemmBlock) tileAt(tile func(kc int, a, b, c []float32, ldc int, alpha, beta float32), step int, apan []float32, q, i, h int, edge **[]float32) {
+	nr, kc := g.kern.nr, g.kc
+	bpan := g.bp[q*nr*kc : (q+1)*nr*kc]
+	cols := min(nr, g.nc-q*nr)
+	off := i*g.ldc + q*nr
+	if h == step && cols == nr {
+		tile(kc, apan, bpan, g.c[off:off+(step-1)*g.ldc+nr], g.ldc, g.alpha, g.beta)
+		return
+	}
+	if *edge == nil {
+		*edge = edgeTilePool.Get().(*[]float32)
+		**edge = grow(**edge, g.kern.mr*nr)
+	}
+	tmp := **edge
+	tile(kc, apan, bpan, tmp, nr, 1, 0)
+	for r := 0; r < h; r++ {
+		dst := g.c[off+r*g.ldc : off+r*g.ldc+cols]
+		src := tmp[r*nr : r*nr+cols]
 		if g.beta == 0 {
 			for j, v := range src {
 				dst[j] = g.alpha * v

@@ -25,3 +25,21 @@ func BenchmarkSgemmKernel(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSgemmKernelSlim times the 4-row AVX-512 kernel used for the last,
+// ragged row panel, on the same cache-resident panels.
+func BenchmarkSgemmKernelSlim(b *testing.B) {
+	kern := sgemmKernelAVX512
+	kc, groups := kern.kc, kern.nb/kern.nr
+	ap := make([]float32, kern.mr*kc)
+	bp := make([]float32, groups*kern.nr*kc)
+	c := make([]float32, kern.slimRows*kern.nb)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for q := 0; q < groups; q++ {
+			kern.slim(kc, ap, bp[q*kern.nr*kc:], c[q*kern.nr:], kern.nb, 1, 1)
+		}
+	}
+	flops := 2 * float64(kern.slimRows*kern.nb*kc) * float64(b.N)
+	b.ReportMetric(flops/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+}

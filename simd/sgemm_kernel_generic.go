@@ -3,7 +3,7 @@ package simd
 // sgemmKernelGo is the pure-Go micro-kernel: a 4×4 tile in 16 scalar
 // accumulators, few enough to stay in registers.
 var sgemmKernelGo = &gemmKernel{
-	name: "generic-4x4", mr: 4, nr: 4, kc: 256, nb: 512, mc: 1536, nc: 2048,
+	name: "generic-4x4", mr: 4, nr: 4, kc: 256, nb: 512, mc: 1536,
 	tile: goTile4x4,
 }
 

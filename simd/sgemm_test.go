@@ -231,7 +231,7 @@ func pick(cond bool, x, y int) int {
 }
 
 // TestSgemmBlockEdges runs the packed driver of every kernel with tiny block
-// sizes so shapes cross many MC, KC, NC and nb boundaries and ragged edges.
+// sizes so shapes cross many MC, KC and nb boundaries and ragged edges.
 func TestSgemmBlockEdges(t *testing.T) {
 	kerns := []*gemmKernel{sgemmKernelGo, sgemmKernelAVX2, sgemmKernelAVX512}
 	levels := []Level{Generic, AVX2, AVX512}
@@ -241,11 +241,11 @@ func TestSgemmBlockEdges(t *testing.T) {
 			continue
 		}
 		kern := *base
-		kern.kc, kern.nb, kern.mc, kern.nc = 37, 2*kern.nr, 3*kern.mr+1, 5*kern.nr+3
+		kern.kc, kern.nb, kern.mc = 37, 2*kern.nr+3, 3*kern.mr+1
 		for _, tc := range []gemmCase{
 			{false, false, 3*kern.mr*2 + 5, 5*kern.nr*2 + 7, 100, 1.5, 0.5, 2},
 			{true, true, 71, 133, 75, 1, 0, 1},
-			{true, false, 2, 400, 38, -1, 1, 0}, // few rows: the column split
+			{true, false, 2, 400, 38, -1, 1, 0}, // few rows: C split by columns
 			{false, true, 400, 3, 74, 0.5, 2, 3},
 		} {
 			ar, ac := tc.m, tc.k
@@ -269,6 +269,72 @@ func TestSgemmBlockEdges(t *testing.T) {
 					t.Fatalf("%s %v: C flat[%d] = %g, reference %g", kern.name, tc, j, c[j], want[j])
 				}
 			}
+		}
+	}
+}
+
+// TestSgemmGridSplits runs the block-per-thread driver with forced grids,
+// including more parts than panels, against the reference.
+func TestSgemmGridSplits(t *testing.T) {
+	kerns := []*gemmKernel{sgemmKernelGo, sgemmKernelAVX2, sgemmKernelAVX512}
+	levels := []Level{Generic, AVX2, AVX512}
+	rng := rand.New(rand.NewPCG(11, 12))
+	for i, kern := range kerns {
+		if kern == nil || !Supported(levels[i]) {
+			continue
+		}
+		for _, g := range [][2]int{{2, 1}, {1, 2}, {2, 2}, {3, 1}, {1, 5}, {7, 3}} {
+			for _, tc := range []gemmCase{
+				{false, false, 5*kern.mr + 3, 9*kern.nr + 1, 70, 1, 0, 2},
+				{true, true, 2*kern.mr - 1, 3*kern.nr - 5, 33, -0.5, 1.5, 1},
+				{false, true, kern.mr + 1, kern.nr, 17, 2, 1, 0},
+				{true, false, 3, 2 * kern.nr, 9, 1, -1, 3},
+			} {
+				ar, ac := tc.m, tc.k
+				if tc.transA {
+					ar, ac = ac, ar
+				}
+				br, bc := tc.k, tc.n
+				if tc.transB {
+					br, bc = bc, br
+				}
+				lda, ldb, ldc := ac+tc.pad, bc+tc.pad, tc.n+tc.pad
+				a, b := randSlice(rng, ar*lda), randSlice(rng, br*ldb)
+				c := randSlice(rng, tc.m*ldc)
+				want := append([]float32(nil), c...)
+				sgemmRef(tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, a, lda, b, ldb, tc.beta, want, ldc)
+				sgemmGrid(kern, g[0], g[1], tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, a, lda, b, ldb, tc.beta, c, ldc)
+				for j := range c {
+					tol := 4 * float64(tc.k) * (1.0 / (1 << 23)) * (float64(tc.k)*math.Abs(float64(tc.alpha)) + math.Abs(float64(tc.beta)))
+					if d := math.Abs(float64(c[j] - want[j])); !(d <= tol) {
+						t.Fatalf("%s grid %v %v: C flat[%d] = %g, reference %g", kern.name, g, tc, j, c[j], want[j])
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestGemmGrid checks the thread grid: one block when one thread or a tiny
+// product, the split across the dimension whose packing is cheaper to
+// duplicate, and never more parts than panels.
+func TestGemmGrid(t *testing.T) {
+	for _, tc := range []struct {
+		m, n, k, threads int
+		tm, tn           int
+	}{
+		{1024, 1024, 1024, 1, 1, 1},
+		{20, 20, 20, 2, 1, 1},       // thread hand-off costs more than the product
+		{256, 2048, 512, 2, 1, 2},   // wide: each thread packs all of the small A
+		{2048, 256, 512, 2, 2, 1},   // tall: each thread packs all of the small B
+		{1024, 1024, 1024, 2, 1, 2}, // square: columns split evenly into whole panels
+		{2048, 2048, 2048, 4, 2, 2}, // four threads on a big square
+		{12, 4096, 4096, 4, 1, 4},   // a single row panel can only split columns
+		{100000, 32, 256, 8, 8, 1},  // a single column panel can only split rows
+	} {
+		tm, tn := gemmGrid(tc.m, tc.n, tc.k, tc.threads, 12, 32)
+		if tm != tc.tm || tn != tc.tn {
+			t.Errorf("gemmGrid(m=%d n=%d k=%d threads=%d) = %d×%d, want %d×%d", tc.m, tc.n, tc.k, tc.threads, tm, tn, tc.tm, tc.tn)
 		}
 	}
 }
