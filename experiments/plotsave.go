@@ -28,8 +28,9 @@ func savePlot(p *plot.Plot, legend *plot.Legend, w, h vg.Length, base string) ([
 			p.Draw(dc)
 		} else {
 			legend.Top = true
+			legend.XOffs = -vg.Points(16) // keep the entry markers inside the canvas
 			width := legend.Rectangle(dc).Size().X
-			p.Draw(draw.Crop(dc, 0, -width-vg.Points(8), 0, 0))
+			p.Draw(draw.Crop(dc, 0, -width-vg.Points(24), 0, 0))
 			legend.Draw(dc)
 		}
 		var buf bytes.Buffer
