@@ -156,10 +156,10 @@ func TestDataExitCodes(t *testing.T) {
 		{[]string{"data", "inspect", "csv:" + path, "--classes", "animals"}, 2},
 		{[]string{"data", "inspect", "csv:" + path, "--bogus"}, 2},
 		{[]string{"data", "convert", "csv:" + path}, 2}, // no --out
-		{[]string{"data", "inspect", "csv:" + missing}, 1},
-		{[]string{"data", "inspect", "csv:" + path, "--classes", missing + ".json"}, 1},
+		{[]string{"data", "inspect", "csv:" + missing}, 2}, // a missing file is a usage mistake
+		{[]string{"data", "inspect", "csv:" + path, "--classes", missing + ".json"}, 2},
 		{[]string{"data", "inspect", "nosuchformat:x"}, 1},
-		{[]string{"data", "convert", "csv:" + path, "--out", filepath.Join(missing, "x", "out.csv")}, 1},
+		{[]string{"data", "convert", "csv:" + path, "--out", filepath.Join(missing, "x", "out.csv")}, 2},
 		{[]string{"data", "inspect", "csv:" + path}, 0},
 	})
 	// A runtime error names the file.

@@ -132,8 +132,8 @@ func TestEmbedExitCodes(t *testing.T) {
 		{[]string{"embed", "--help"}, 0},
 		{[]string{"embed", "--data", data, "--out", out}, 2},   // no --ckpt
 		{[]string{"embed", "--ckpt", ckpt, "--data", data}, 2}, // no --out
-		{[]string{"embed", "--ckpt", ckpt + ".missing", "--data", data, "--out", out}, 1},
+		{[]string{"embed", "--ckpt", ckpt + ".missing", "--data", data, "--out", out}, 2},
 		{[]string{"embed", "--ckpt", ckpt, "--data", data, "--split", "nosuch", "--cache-dir", t.TempDir(), "--out", out}, 1},
-		{[]string{"embed", "--ckpt", ckpt, "--data", data, "--cache-dir", t.TempDir(), "--out", filepath.Join(t.TempDir(), "no", "dir", "e.safetensors")}, 1},
+		{[]string{"embed", "--ckpt", ckpt, "--data", data, "--cache-dir", t.TempDir(), "--out", filepath.Join(t.TempDir(), "no", "dir", "e.safetensors")}, 2},
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"sort"
 	"strings"
@@ -71,7 +72,8 @@ func exitCode(err error, name string, stderr io.Writer) int {
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
 		return 0
-	case errors.As(err, new(usageError)):
+	case errors.As(err, new(usageError)), errors.Is(err, fs.ErrNotExist):
+		// A missing input file is a mistake in how the command was called.
 		fmt.Fprintf(stderr, "mmpoison %s: %v (see 'mmpoison %s --help')\n", name, err, name)
 		return 2
 	default:

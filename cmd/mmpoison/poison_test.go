@@ -184,10 +184,10 @@ func TestPoisonExitCodes(t *testing.T) {
 		{base("--attack", "I", "--goal", "cat2dog", "--target", "centroid"), 2},
 		{base("--attack", "I", "--goal", "cat2dog", "--target", "centroid", "--ckpt", ckpt), 1}, // not a checkpoint
 		{base("--attack", "I", "--goal", "cat2dog", "--target", "random", "--ckpt", ckpt), 2},
-		{base("--attack", "I", "--goal", "cat2dog", "--target", "centroid", "--ckpt", ckpt+".missing"), 1},
+		{base("--attack", "I", "--goal", "cat2dog", "--target", "centroid", "--ckpt", ckpt+".missing"), 2},
 		{base("--attack", "I", "--goal", "cat2dog", "--target", "row:999"), 1},
 		{base("--attack", "II", "--goal", "cat2zebra"), 1}, // class not in the data
-		{[]string{"poison", "--data", "csv:" + filepath.Join(out, "none.csv"), "--attack", "II", "--goal", "cat2dog", "--out", out}, 1},
+		{[]string{"poison", "--data", "csv:" + filepath.Join(out, "none.csv"), "--attack", "II", "--goal", "cat2dog", "--out", out}, 2},
 		{base("--attack", "II", "--goal", "cat2dog"), 0},
 	})
 }

@@ -122,7 +122,7 @@ func TestReportExitCodes(t *testing.T) {
 		{[]string{"report", "--help"}, 0},
 		{[]string{"report"}, 2},
 		{[]string{"report", empty, "--out"}, 2},
-		{[]string{"report", filepath.Join(empty, "absent")}, 1},
+		{[]string{"report", filepath.Join(empty, "absent")}, 2},
 		{[]string{"report", file}, 1},
 		{[]string{"report", empty}, 1}, // no results anywhere
 		{[]string{"report", bad}, 1},   // malformed results.csv
