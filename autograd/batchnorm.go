@@ -59,7 +59,7 @@ func (g *Tape) BatchNorm2d(x, gamma, beta *Tensor, runMean, runVar []float32, tr
 		return out
 	}
 	back := func() { bnBackward(g, x, gamma, beta, out, mean, invStd, training) }
-	return g.Record(out, back, x, gamma, beta)
+	return g.record(out, back, false, x, gamma, beta) // backward reads x, not out
 }
 
 func bnCheck(x, gamma, beta *Tensor, runMean, runVar []float32, training bool) (n, c, plane int) {

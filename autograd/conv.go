@@ -46,11 +46,12 @@ func (g *Tape) Conv2d(x, w, b *Tensor, stride, pad int) *Tensor {
 			g.gemm(false, false, o, width, geo.colRows, 1, w.Data, geo.colRows, col, width, beta, y[y0*geo.ow:], plane)
 		})
 	})
+	releaseTaskBuffers(g, cols)
 	if g.NoGrad() {
 		return out
 	}
 	back := func() { convBackward(g, x, w, b, out, plan) }
-	return g.Record(out, back, x, w, b)
+	return g.record(out, back, false, x, w, b) // backward reads x and w, not out
 }
 
 // convCheck validates Conv2d's arguments and returns the per-image geometry.

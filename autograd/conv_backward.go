@@ -81,7 +81,11 @@ func convBackward(g *Tape, x, w, b, out *Tensor, p *convPlan) {
 				dw[i] += v
 			}
 		}
+		releaseTaskBuffers(g, dwParts)
 	}
+	releaseTaskBuffers(g, cols)
+	releaseTaskBuffers(g, dcols)
+	flip.release(g)
 }
 
 // convBiasGrad adds the per-channel sums of dy [n,o,plane] into db [o].

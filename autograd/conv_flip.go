@@ -42,6 +42,15 @@ func newConvFlip(g *Tape, w *Tensor, geo *convGeom, tasks int) *convFlip {
 	return f
 }
 
+// release hands the flipped weights and im2col bands back to the tape.
+func (f *convFlip) release(g *Tape) {
+	if f == nil || f.useScatter {
+		return
+	}
+	g.recycle(f.wt)
+	releaseTaskBuffers(g, f.cols)
+}
+
 // scatter reports whether the input gradient takes the dcol + col2im route.
 func (f *convFlip) scatter() bool { return f != nil && f.useScatter }
 

@@ -56,6 +56,13 @@ func (p *convPlan) taskBuffers(g *Tape, size int) [][]float32 {
 	return out
 }
 
+// releaseTaskBuffers hands a taskBuffers result back to the tape's pool.
+func releaseTaskBuffers(g *Tape, parts [][]float32) {
+	if len(parts) > 0 {
+		g.recycle(parts[0]) // the parts are consecutive slices of one buffer
+	}
+}
+
 // run calls fn(task, image) for every image, each task on its own worker.
 func (p *convPlan) run(fn func(task, img int)) {
 	parallel.For(p.tasks, 1, func(lo, hi int) {

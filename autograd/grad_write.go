@@ -10,6 +10,10 @@ func (g *Tape) gradForWrite(t *Tensor) (buf []float32, fresh bool) {
 	if t == nil || !t.requiresGrad {
 		return nil, false
 	}
+	if t.Grad == nil && t.gradOwner != nil {
+		t.Grad, fresh = g.gradForWrite(t.gradOwner)
+		return t.Grad, fresh
+	}
 	if t.Grad == nil && !t.leaf {
 		t.Grad = g.AllocNoZero(len(t.Data))
 		return t.Grad, true

@@ -163,6 +163,7 @@ func perItem(g *Tape, n, scratch int, fn func(item int, s []float32)) {
 			}
 		}
 	})
+	g.recycle(buf)
 }
 
 // keys is how many keys query row r may see.

@@ -29,9 +29,17 @@ func (g *Tape) Mul(a, b *Tensor) *Tensor { return g.binary(binMul, a, b) }
 // Div returns a/b elementwise with NumPy broadcasting.
 func (g *Tape) Div(a, b *Tensor) *Tensor { return g.binary(binDiv, a, b) }
 
-func (g *Tape) binary(kind binKind, a, b *Tensor) *Tensor {
+func (g *Tape) binary(kind binKind, a, b *Tensor) *Tensor { return g.binaryTo(kind, a, b, nil) }
+
+// binaryTo writes a (kind) b into dst, a fresh tape buffer when dst is nil.
+// dst may be a's data when a has the output's shape: each element is read
+// before it is written.
+func (g *Tape) binaryTo(kind binKind, a, b *Tensor, dst []float32) *Tensor {
 	bc := newBcast(binNames[kind], a.Shape, b.Shape)
-	out := &Tensor{Data: g.AllocNoZero(bc.n), Shape: bc.out}
+	if dst == nil {
+		dst = g.AllocNoZero(bc.n)
+	}
+	out := &Tensor{Data: dst, Shape: bc.out}
 	ad, bd, od := a.Data, b.Data, out.Data
 	_, sa, sb := bc.inner()
 	bc.eachRow(false, func(o, ia, ib, n int) {
@@ -40,7 +48,8 @@ func (g *Tape) binary(kind binKind, a, b *Tensor) *Tensor {
 	if !g.needsGrad(a, b) {
 		return out
 	}
-	return g.Record(out, func() {
+	// Only Div's backward reads the output (d(a/b)/db = -out/b).
+	return g.record(out, func() {
 		gy := out.Grad
 		if ga, fresh := g.gradForWrite(a); ga != nil {
 			serial := reduces(bc.n, len(ad))
@@ -66,7 +75,7 @@ func (g *Tape) binary(kind binKind, a, b *Tensor) *Tensor {
 				binGradB(kind, gy[o:o+n], gb[ib:], sb, ad[ia:], sa, bd[ib:], od[o:o+n])
 			})
 		}
-	}, a, b)
+	}, kind == binDiv, a, b)
 }
 
 // eachRow calls fn(o, ia, ib, n) for every innermost row of n elements

@@ -47,7 +47,7 @@ func (g *Tape) MatMul(a, b *Tensor, transA, transB bool) *Tensor {
 	if !g.needsGrad(a, b) {
 		return out
 	}
-	return g.Record(out, func() {
+	return g.record(out, func() {
 		gc := out.Grad
 		if ga := g.GradOf(a); ga != nil {
 			perBatch(batch, func(i int) {
@@ -69,7 +69,7 @@ func (g *Tape) MatMul(a, b *Tensor, transA, transB bool) *Tensor {
 				}
 			})
 		}
-	}, a, b)
+	}, false, a, b) // backward reads a and b, not out
 }
 
 // perBatch runs fn for every batch index; batches go to separate workers
@@ -116,7 +116,7 @@ func (g *Tape) Linear(x, w, b *Tensor) *Tensor {
 	if !g.needsGrad(x, w, b) {
 		return out
 	}
-	return g.Record(out, func() {
+	return g.record(out, func() {
 		gy := out.Grad
 		if gx, fresh := g.gradForWrite(x); gx != nil { // dx = dy·w
 			beta := float32(1)
@@ -135,5 +135,5 @@ func (g *Tape) Linear(x, w, b *Tensor) *Tensor {
 				}
 			})
 		}
-	}, x, w, b)
+	}, false, x, w, b) // backward reads x and w, not out
 }

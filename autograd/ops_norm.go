@@ -189,4 +189,6 @@ func (g *Tape) layerNormBackwardFused(x, gamma, beta *Tensor, gy, stats []float3
 		addTo(part[2*c*n:(2*c+1)*n], ggam)
 		addTo(part[(2*c+1)*n:(2*c+2)*n], gbet)
 	}
+	g.recycle(part)
+	g.recycle(rowBuf)
 }

@@ -25,12 +25,12 @@ func (g *Tape) Reshape(x *Tensor, shape ...int) *Tensor {
 	if numel(ns) != len(x.Data) {
 		opPanic("Reshape", "shape %v has %d elements, input %v has %d", shape, numel(ns), x.Shape, len(x.Data))
 	}
-	out := &Tensor{Data: x.Data, Shape: ns}
+	out := &Tensor{Data: x.Data, Shape: ns, borrowsData: true}
 	if !g.needsGrad(x) {
 		return out
 	}
 	g.Record(out, func() {}, x)
-	out.Grad = g.GradOf(x) // gradients land straight in x's buffer
+	out.gradOwner = x // gradients land straight in x's buffer, taken when first needed
 	return out
 }
 

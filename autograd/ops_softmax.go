@@ -67,6 +67,7 @@ func (g *Tape) LogSoftmax(a *Tensor) *Tensor {
 				axpy(-sum(gyr), pr, gar)
 			}
 		})
+		g.recycle(p)
 	}, a)
 }
 
@@ -110,6 +111,8 @@ func (g *Tape) CrossEntropy(logits *Tensor, targets []int) *Tensor {
 	for _, v := range loss {
 		total += float64(v)
 	}
+	g.recycle(loss)
+	g.recycle(scratch)
 	out := &Tensor{Data: g.AllocNoZero(1), Shape: []int{}}
 	out.Data[0] = float32(total / float64(rows))
 	if !record {
@@ -131,5 +134,6 @@ func (g *Tape) CrossEntropy(logits *Tensor, targets []int) *Tensor {
 				gar[targets[r]] -= d
 			}
 		})
+		g.recycle(p)
 	}, logits)
 }

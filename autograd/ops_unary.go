@@ -47,7 +47,13 @@ func (g *Tape) QuickGELU(a *Tensor) *Tensor { return g.unary(uQuickGELU, a) }
 const quickGELUScale = 1.702
 
 func (g *Tape) unary(kind unaryKind, a *Tensor) *Tensor {
-	out := g.NewTensor(a.Shape...)
+	return g.unaryTo(kind, a, g.AllocNoZero(len(a.Data)))
+}
+
+// unaryTo writes kind(a) into dst, which may be a's own data for ReLU
+// (its backward reads only the output).
+func (g *Tape) unaryTo(kind unaryKind, a *Tensor, dst []float32) *Tensor {
+	out := &Tensor{Data: dst, Shape: append([]int(nil), a.Shape...)}
 	x, y := a.Data, out.Data
 	flatFor(len(x), func(lo, hi int) { unaryRow(kind, x[lo:hi], y[lo:hi]) })
 	if !g.needsGrad(a) {
@@ -77,6 +83,7 @@ func (g *Tape) unary(kind unaryKind, a *Tensor) *Tensor {
 			}
 			unaryGradRow(kind, x[lo:hi], y[lo:hi], gy[lo:hi], ga[lo:hi], t)
 		})
+		g.recycle(tmp)
 	}, a)
 }
 

@@ -6,7 +6,10 @@ package autograd
 //   - when g.needsGrad(inputs...) is false the op returns before saving
 //     anything or building a closure, so evaluation under NoGrad is lean;
 //   - backward closures fetch input gradients with g.GradOf (nil = skip) and
-//     add into them; temporary buffers come from the tape, never make;
+//     add into them; temporary buffers come from the tape, never make, and
+//     go back with g.recycle as soon as the op is done with them;
+//   - ops whose backward does not read their output record with
+//     g.record(..., false, ...), so in-place ops may reuse that buffer;
 //   - loops run over rows or flat ranges through parallel.For; inner loops
 //     are the private kernels of ops_kernels.go, to be swapped for simd ones.
 

@@ -7,16 +7,26 @@ import "fmt"
 // A Tape is not safe for concurrent use; kernels inside an op may use the
 // worker pool. The zero Tape is not ready: use NewTape.
 type Tape struct {
-	nodes  []*Tensor
-	noGrad bool
-	pool   map[int][][]float32 // free buffers by length
-	owned  [][]float32         // buffers handed out since the last Reset
+	nodes       []*Tensor
+	noGrad      bool
+	releaseData bool // Backward recycles intermediates' data (SetReleaseData)
+
+	// Buffers (tape_pool.go): free small ones by capacity, the arena of
+	// large ones, and every buffer handed out, by its first element.
+	pool      map[int][][]float32
+	arena     arena
+	owned     map[*float32]ownedBuf
+	inUse     int // floats in owned
+	seq       int // buffers handed out so far (Mark)
+	peakInUse int
 
 	precision Precision // arithmetic of matrix products (precision.go)
 }
 
 // NewTape returns an empty tape that records gradients.
-func NewTape() *Tape { return &Tape{pool: map[int][][]float32{}} }
+func NewTape() *Tape {
+	return &Tape{pool: map[int][][]float32{}, owned: map[*float32]ownedBuf{}}
+}
 
 // SetNoGrad turns recording off (evaluation) or on; it returns the old setting.
 func (g *Tape) SetNoGrad(off bool) bool {
@@ -25,10 +35,23 @@ func (g *Tape) SetNoGrad(off bool) bool {
 	return old
 }
 
+// SetReleaseData makes Backward also recycle the data of every
+// intermediate tensor once the last backward that reads it has run, and
+// set its Data to nil; the loss keeps its value. This lowers a training
+// step's peak memory (gradients of early layers reuse late layers'
+// activations) for loops that read only the loss after Backward. It
+// returns the old setting.
+func (g *Tape) SetReleaseData(on bool) bool {
+	old := g.releaseData
+	g.releaseData = on
+	return old
+}
+
 // NoGrad reports whether recording is off.
 func (g *Tape) NoGrad() bool { return g.noGrad }
 
-// Alloc returns a zeroed buffer of n floats owned by the tape until Reset.
+// Alloc returns a zeroed buffer of n floats owned by the tape until Reset
+// (or until Backward is done with it, for gradients and workspaces).
 func (g *Tape) Alloc(n int) []float32 {
 	b := g.AllocNoZero(n)
 	clear(b)
@@ -36,17 +59,7 @@ func (g *Tape) Alloc(n int) []float32 {
 }
 
 // AllocNoZero is Alloc without clearing, for outputs that are fully overwritten.
-func (g *Tape) AllocNoZero(n int) []float32 {
-	var b []float32
-	if free := g.pool[n]; len(free) > 0 {
-		b = free[len(free)-1]
-		g.pool[n] = free[:len(free)-1]
-	} else {
-		b = make([]float32, n)
-	}
-	g.owned = append(g.owned, b)
-	return b
-}
+func (g *Tape) AllocNoZero(n int) []float32 { return g.take(n) }
 
 // NewTensor makes a tape-owned tensor with uninitialised data; ops that
 // write every element use it for their output.
@@ -57,19 +70,39 @@ func (g *Tape) NewTensor(shape ...int) *Tensor {
 // Record makes out a node of the graph if any input requires a gradient and
 // recording is on. back reads out.Grad and adds into the inputs' gradients
 // (obtained with GradOf). It returns out for chaining.
+//
+// Record assumes back may read the data of out and of every input, so
+// in-place ops (ops_inplace.go) will not overwrite them afterwards.
 func (g *Tape) Record(out *Tensor, back func(), inputs ...*Tensor) *Tensor {
-	if g.noGrad {
+	return g.record(out, back, true, inputs...)
+}
+
+// record is Record for ops that declare whether their backward reads
+// out.Data (outRead); ops whose backward needs only their inputs pass
+// false, which lets a following in-place op reuse out's buffer.
+func (g *Tape) record(out *Tensor, back func(), outRead bool, inputs ...*Tensor) *Tensor {
+	if g.noGrad || !anyRequiresGrad(inputs) {
 		return out
 	}
+	out.requiresGrad = true
+	out.backward = back
+	out.dataRead = outRead
 	for _, in := range inputs {
-		if in != nil && in.requiresGrad {
-			out.requiresGrad = true
-			out.backward = back
-			g.nodes = append(g.nodes, out)
-			return out
+		if in != nil {
+			in.dataRead = true
 		}
 	}
+	g.nodes = append(g.nodes, out)
 	return out
+}
+
+func anyRequiresGrad(ts []*Tensor) bool {
+	for _, t := range ts {
+		if t != nil && t.requiresGrad {
+			return true
+		}
+	}
+	return false
 }
 
 // GradOf returns t's gradient buffer, allocating it zeroed if needed: a
@@ -80,6 +113,10 @@ func (g *Tape) GradOf(t *Tensor) []float32 {
 		return nil
 	}
 	if t.Grad == nil {
+		if t.gradOwner != nil {
+			t.Grad = g.GradOf(t.gradOwner)
+			return t.Grad
+		}
 		if t.leaf {
 			t.Grad = make([]float32, len(t.Data))
 		} else {
@@ -91,6 +128,12 @@ func (g *Tape) GradOf(t *Tensor) []float32 {
 
 // Backward seeds d(loss)/d(loss) = 1 and propagates through the recorded ops
 // in reverse order. loss must have one element.
+//
+// An intermediate's gradient is complete once every op that consumed it has
+// run backwards, and dead once its own op has: Backward then hands the
+// buffer back to the pool, so gradients of early layers reuse those of late
+// ones, and sets Grad to nil. Call RetainGrad before Backward on tensors
+// whose gradient you want to read afterwards.
 func (g *Tape) Backward(loss *Tensor) {
 	if len(loss.Data) != 1 {
 		panic(fmt.Sprintf("autograd: Backward needs a scalar loss, got shape %v", loss.Shape))
@@ -103,8 +146,34 @@ func (g *Tape) Backward(loss *Tensor) {
 		n := g.nodes[i]
 		if n.Grad != nil && n.backward != nil {
 			n.backward()
+			g.releaseGrad(n)
+			if g.releaseData {
+				g.releaseDataOf(n, loss)
+			}
 		}
 	}
+}
+
+// releaseDataOf recycles n's data after n's backward has run: every op
+// that reads it (n's own, its consumers') comes later on the tape and has
+// already run. Tensors that borrow another's buffer (Reshape views,
+// in-place results) leave it to the owner, which comes earlier.
+func (g *Tape) releaseDataOf(n, loss *Tensor) {
+	if n.leaf || n.borrowsData || len(n.Data) == 0 || &n.Data[0] == &loss.Data[0] {
+		return
+	}
+	g.recycle(n.Data)
+	n.Data = nil
+}
+
+// releaseGrad recycles n's gradient unless it is kept or borrowed from
+// another tensor (Reshape), whose own op releases it.
+func (g *Tape) releaseGrad(n *Tensor) {
+	if n.leaf || n.retainGrad || n.gradOwner != nil {
+		return
+	}
+	g.recycle(n.Grad)
+	n.Grad = nil
 }
 
 // Reset forgets the recorded graph and takes back every buffer it handed
@@ -116,8 +185,5 @@ func (g *Tape) Reset() {
 		n.Grad = nil
 	}
 	g.nodes = g.nodes[:0]
-	for _, b := range g.owned {
-		g.pool[len(b)] = append(g.pool[len(b)], b)
-	}
-	g.owned = g.owned[:0]
+	g.recycleAll()
 }

@@ -3,8 +3,9 @@
 // Operations are methods of a Tape, which records them while the code runs.
 // Tape.Backward walks the record in reverse from a scalar and accumulates
 // gradients into every tensor that requires them. Tensors made by a tape
-// borrow buffers from it: they are valid until Tape.Reset, which hands the
-// buffers back for the next step, so a training loop does not allocate per step.
+// borrow buffers from it: they are valid until Tape.Reset (or, on a tape
+// with SetReleaseData, until Backward), which hands the buffers back for
+// the next step, so a training loop does not allocate per step.
 package autograd
 
 import (
@@ -19,9 +20,13 @@ type Tensor struct {
 	Shape []int
 
 	requiresGrad bool
-	leaf         bool   // made by New/Param, not by a tape: its Grad persists across Reset
-	backward     func() // propagates Grad to the inputs; nil for leaves
-	Name         string // optional, for error messages and state dicts
+	leaf         bool    // made by New/Param, not by a tape: its Grad persists across Reset
+	backward     func()  // propagates Grad to the inputs; nil for leaves
+	retainGrad   bool    // keep Grad after Backward (RetainGrad)
+	gradOwner    *Tensor // whose gradient buffer this one shares (Reshape)
+	dataRead     bool    // a recorded backward may read Data: in-place ops must not overwrite it
+	borrowsData  bool    // Data is another tensor's buffer (Reshape view, in-place result)
+	Name         string  // optional, for error messages and state dicts
 }
 
 // New wraps data (not copied) as a leaf tensor of the given shape.
@@ -79,6 +84,15 @@ func (t *Tensor) SetRequiresGrad(b bool) {
 		panic("autograd: SetRequiresGrad on a non-leaf tensor")
 	}
 	t.requiresGrad = b
+}
+
+// RetainGrad keeps the gradient of an intermediate tensor readable after
+// Backward (until Reset); without it Backward recycles the buffer once
+// the gradient has been propagated. Leaves always keep theirs.
+func (t *Tensor) RetainGrad() {
+	for ; t != nil; t = t.gradOwner {
+		t.retainGrad = true
+	}
 }
 
 // IsLeaf reports whether t was made outside a tape.

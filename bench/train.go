@@ -93,6 +93,7 @@ func RunTrain(opts TrainOptions, w io.Writer, asJSON bool) (*TrainResult, error)
 	res := &TrainResult{Arch: opts.Arch, Precision: precision, Threads: parallel.Threads(), SIMD: simd.Active().String(),
 		Batch: batch, Params: countParams(params)}
 	g := autograd.NewTape()
+	g.SetReleaseData(true) // only the loss is read after Backward
 	if precision == "bf16" {
 		g.SetPrecision(autograd.BF16)
 	}

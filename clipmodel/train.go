@@ -179,6 +179,7 @@ func Train(m *Model, data *Examples, im *Images, opt TrainOptions) (*TrainResult
 	slots := make([]int, batch)
 	g := autograd.NewTape()
 	g.SetPrecision(precision)
+	g.SetReleaseData(true) // only the loss (read before Backward) is used: lowers the peak
 	bar := progress.New(opt.Log, "train", total, 10*time.Second)
 	start := time.Now()
 	res := &TrainResult{}

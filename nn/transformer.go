@@ -67,8 +67,10 @@ func (t *Transformer) Walk(w *Walker, prefix string) {
 
 // Forward runs every block in order.
 func (t *Transformer) Forward(g *autograd.Tape, x *autograd.Tensor) *autograd.Tensor {
+	mark := g.Mark()
 	for _, b := range t.Blocks {
 		x = b.Forward(g, x)
+		g.FreeSince(mark, x) // evaluation keeps only the latest activation
 	}
 	return x
 }

@@ -76,20 +76,24 @@ func (b *BasicBlock) Walk(w *nn.Walker, prefix string) {
 
 // Forward maps images [N,3,S,S] to [N, embed].
 func (r *BasicResNet) Forward(g *autograd.Tape, x *autograd.Tensor) *autograd.Tensor {
-	x = g.ReLU(r.StemBN.Forward(g, r.StemConv.Forward(g, x)))
+	// In-place ReLU and residual add: batch norm's output is not needed
+	// by any backward, so its buffer can hold the activation.
+	mark := g.Mark()
+	x = g.ReLUInPlace(r.StemBN.Forward(g, r.StemConv.Forward(g, x)))
 	for _, b := range r.Blocks {
 		x = b.Forward(g, x)
+		g.FreeSince(mark, x) // evaluation keeps only the latest activation
 	}
 	return r.Proj.Forward(g, g.GlobalAvgPool(x))
 }
 
 // Forward runs the block on x [N,C,H,W].
 func (b *BasicBlock) Forward(g *autograd.Tape, x *autograd.Tensor) *autograd.Tensor {
-	y := g.ReLU(b.B1.Forward(g, b.C1.Forward(g, x)))
+	y := g.ReLUInPlace(b.B1.Forward(g, b.C1.Forward(g, x)))
 	y = b.B2.Forward(g, b.C2.Forward(g, y))
 	short := x
 	if b.Shortcut != nil {
 		short = b.ShortBN.Forward(g, b.Shortcut.Forward(g, x))
 	}
-	return g.ReLU(g.Add(y, short))
+	return g.ReLUInPlace(g.AddInPlace(y, short))
 }

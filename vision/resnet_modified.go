@@ -139,13 +139,17 @@ func (p *AttentionPool2d) Walk(w *nn.Walker, prefix string) {
 
 // Forward maps images [N,3,S,S] to [N, E].
 func (r *ModifiedResNet) Forward(g *autograd.Tape, x *autograd.Tensor) *autograd.Tensor {
-	x = g.ReLU(r.BN1.Forward(g, r.Conv1.Forward(g, x)))
-	x = g.ReLU(r.BN2.Forward(g, r.Conv2.Forward(g, x)))
-	x = g.ReLU(r.BN3.Forward(g, r.Conv3.Forward(g, x)))
+	// In-place ReLU and residual add: batch norm's output is not needed
+	// by any backward, so its buffer can hold the activation.
+	mark := g.Mark()
+	x = g.ReLUInPlace(r.BN1.Forward(g, r.Conv1.Forward(g, x)))
+	x = g.ReLUInPlace(r.BN2.Forward(g, r.Conv2.Forward(g, x)))
+	x = g.ReLUInPlace(r.BN3.Forward(g, r.Conv3.Forward(g, x)))
 	x = g.AvgPool2d(x, 2, 2)
 	for _, blocks := range r.Stages {
 		for _, b := range blocks {
 			x = b.Forward(g, x)
+			g.FreeSince(mark, x) // evaluation keeps only the latest activation
 		}
 	}
 	return r.AttnPool.Forward(g, x)
@@ -153,8 +157,8 @@ func (r *ModifiedResNet) Forward(g *autograd.Tape, x *autograd.Tensor) *autograd
 
 // Forward runs the block on x [N,C,H,W].
 func (b *Bottleneck) Forward(g *autograd.Tape, x *autograd.Tensor) *autograd.Tensor {
-	y := g.ReLU(b.BN1.Forward(g, b.Conv1.Forward(g, x)))
-	y = g.ReLU(b.BN2.Forward(g, b.Conv2.Forward(g, y)))
+	y := g.ReLUInPlace(b.BN1.Forward(g, b.Conv1.Forward(g, x)))
+	y = g.ReLUInPlace(b.BN2.Forward(g, b.Conv2.Forward(g, y)))
 	if b.Stride > 1 {
 		y = g.AvgPool2d(y, b.Stride, b.Stride)
 	}
@@ -166,7 +170,7 @@ func (b *Bottleneck) Forward(g *autograd.Tape, x *autograd.Tensor) *autograd.Ten
 		}
 		short = b.DownBN.Forward(g, b.DownConv.Forward(g, short))
 	}
-	return g.ReLU(g.Add(y, short))
+	return g.ReLUInPlace(g.AddInPlace(y, short))
 }
 
 // Forward pools x [N,C,H,W] to [N, out].
