@@ -155,7 +155,7 @@ func TestDataExitCodes(t *testing.T) {
 		{[]string{"data", "inspect", "csv:" + path, "--missing", "maybe"}, 2},
 		{[]string{"data", "inspect", "csv:" + path, "--classes", "animals"}, 2},
 		{[]string{"data", "inspect", "csv:" + path, "--bogus"}, 2},
-		{[]string{"data", "convert", "csv:" + path}, 2}, // no --out
+		{[]string{"data", "convert", "csv:" + path}, 2},    // no --out
 		{[]string{"data", "inspect", "csv:" + missing}, 2}, // a missing file is a usage mistake
 		{[]string{"data", "inspect", "csv:" + path, "--classes", missing + ".json"}, 2},
 		{[]string{"data", "inspect", "nosuchformat:x"}, 1},
