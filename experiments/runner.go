@@ -212,23 +212,12 @@ func (r *Runner) prepare() error {
 	})
 }
 
-// ApplyClasses labels caption data by keyword classes: "flickr" for the
-// built-in Flickr8k classes, a JSON file of ClassSpecs, or "" to keep labels.
+// ApplyClasses labels caption data by keyword classes (see
+// dataset.ParseClassSpecs); "" keeps the dataset's own labels.
 func ApplyClasses(ds *dataset.Dataset, spec string) error {
-	var specs []dataset.ClassSpec
-	switch spec {
-	case "", "none":
-		return nil
-	case "flickr":
-		specs = dataset.DefaultFlickrClasses()
-	default:
-		b, err := os.ReadFile(spec)
-		if err != nil {
-			return fmt.Errorf("classes file: %w", err)
-		}
-		if err := json.Unmarshal(b, &specs); err != nil {
-			return fmt.Errorf("classes file %s: %w", spec, jsonErrorWithLine(b, err))
-		}
+	specs, err := dataset.ParseClassSpecs(spec)
+	if err != nil || specs == nil {
+		return err
 	}
 	dataset.AssignClasses(ds, specs, 0.5)
 	return nil

@@ -1,13 +1,11 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"sort"
 	"strings"
 
 	"github.com/mmpoison/mmpoison/dataset"
@@ -98,51 +96,16 @@ func checkDataSpec(spec string) error {
 	return nil
 }
 
-// classSpecs resolves --classes: nil for none, the Flickr defaults, or a JSON
-// file holding either [{"name": "dog", "keywords": ["dog", "dogs"]}, ...] or
-// {"dog": ["dog", "dogs"], ...}.
+// classSpecs reads --classes: flickr, none, or a .json file of classes.
 func classSpecs(v string) ([]dataset.ClassSpec, error) {
 	switch strings.ToLower(v) {
-	case "", "none":
-		return nil, nil
-	case "flickr", "flickr8k", "flickr30k":
-		return dataset.DefaultFlickrClasses(), nil
-	}
-	if !strings.HasSuffix(strings.ToLower(v), ".json") {
-		return nil, usagef("--classes %q: want flickr, none or a .json file of classes", v)
-	}
-	raw, err := os.ReadFile(v)
-	if err != nil {
-		return nil, fmt.Errorf("--classes: %w", err)
-	}
-	var list []struct {
-		Name     string   `json:"name"`
-		Keywords []string `json:"keywords"`
-	}
-	var specs []dataset.ClassSpec
-	if errList := json.Unmarshal(raw, &list); errList == nil {
-		for _, c := range list {
-			specs = append(specs, dataset.ClassSpec{Name: c.Name, Keywords: c.Keywords})
-		}
-	} else {
-		var byName map[string][]string
-		if err := json.Unmarshal(raw, &byName); err != nil {
-			return nil, fmt.Errorf("classes file %s: want [{\"name\": ..., \"keywords\": [...]}] or {\"class\": [keywords]}: %v", v, errList)
-		}
-		for name, kw := range byName {
-			specs = append(specs, dataset.ClassSpec{Name: name, Keywords: kw})
-		}
-		sort.Slice(specs, func(i, j int) bool { return specs[i].Name < specs[j].Name })
-	}
-	if len(specs) == 0 {
-		return nil, fmt.Errorf("classes file %s: no classes defined", v)
-	}
-	for i, s := range specs {
-		if s.Name == "" || len(s.Keywords) == 0 {
-			return nil, fmt.Errorf("classes file %s: class %d needs a name and at least one keyword", v, i+1)
+	case "", "none", "flickr", "flickr8k", "flickr30k":
+	default:
+		if !strings.HasSuffix(strings.ToLower(v), ".json") {
+			return nil, usagef("--classes %q: want flickr, none or a .json file of classes", v)
 		}
 	}
-	return specs, nil
+	return dataset.ParseClassSpecs(v)
 }
 
 // parsePositional parses flags that may come before, between or after the

@@ -10,6 +10,7 @@ import (
 	"github.com/mmpoison/mmpoison/autograd"
 	"github.com/mmpoison/mmpoison/clipmodel"
 	"github.com/mmpoison/mmpoison/dataset"
+	"github.com/mmpoison/mmpoison/experiments"
 	"github.com/mmpoison/mmpoison/internal/parallel"
 	"github.com/mmpoison/mmpoison/vision"
 )
@@ -48,7 +49,7 @@ func (d *dataFlags) load(cfg clipmodel.Config) (*clipmodel.Prepared, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := applyClasses(ds, d.classes); err != nil {
+	if err := experiments.ApplyClasses(ds, d.classes); err != nil {
 		return nil, err
 	}
 	imgPolicy := vision.FailOnBad
