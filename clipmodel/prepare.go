@@ -51,11 +51,10 @@ func Prepare(ds *dataset.Dataset, cfg Config, tokenizer, cacheDir string, policy
 		return nil, err
 	}
 	cachePath := filepath.Join(cacheDir, cacheName(ds, cfg.Vision.ImageSize))
-	var bar func(done, total int)
 	if log != nil {
-		fmt.Fprintf(log, "preprocessing images of %s at %dpx into %s\n", ds.Name, cfg.Vision.ImageSize, cachePath)
+		fmt.Fprintf(log, "image cache for %s at %dpx: %s (built once, then reused)\n", ds.Name, cfg.Vision.ImageSize, cachePath)
 	}
-	im, err := BuildImages(ds, cfg.Vision.ImageSize, cachePath, policy, bar)
+	im, err := BuildImages(ds, cfg.Vision.ImageSize, cachePath, policy, nil)
 	if err != nil {
 		return nil, err
 	}
