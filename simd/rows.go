@@ -15,9 +15,13 @@ type rowKernels struct {
 	geluTanh     func(dst, x []float32)
 	geluGrad     func(dx, dy, x []float32)
 	geluTanhGrad func(dx, dy, x []float32)
+	// layer norm over one row (rows_layernorm.go), n >= 1
+	layerNorm         func(dst, x, gamma, beta []float32, eps float32) (mean, rstd float32)
+	layerNormBackward func(dx, dgamma, dbeta, dy, x, gamma []float32, mean, rstd float32)
 }
 
-var rowsGo = &rowKernels{name: "go", expShiftSum: expShiftSumGo, gelu: geluGo, geluTanh: geluTanhGo, geluGrad: geluGradGo, geluTanhGrad: geluTanhGradGo}
+var rowsGo = &rowKernels{name: "go", expShiftSum: expShiftSumGo, gelu: geluGo, geluTanh: geluTanhGo, geluGrad: geluGradGo, geluTanhGrad: geluTanhGradGo,
+	layerNorm: layerNormGo, layerNormBackward: layerNormBackwardGo}
 
 var rowImpl = rowsGo
 
@@ -27,12 +31,9 @@ func init() {
 		if l >= AVX512 && rowsAVX512 != nil {
 			rowImpl = rowsAVX512
 		}
-		for _, op := range []string{"softmax", "log_softmax", "exp", "gelu", "gelu_tanh", "gelu_grad", "gelu_tanh_grad"} {
+		for _, op := range []string{"softmax", "log_softmax", "exp", "gelu", "gelu_tanh", "gelu_grad", "gelu_tanh_grad", "layernorm", "layernorm_backward"} {
 			setKernel(op, rowImpl.name)
 		}
-		// layer norm is Go glue around the dispatched Sum kernel
-		setKernel("layernorm", "go")
-		setKernel("layernorm_backward", "go")
 	})
 }
 

@@ -28,4 +28,7 @@ var rowsAVX512 = &rowKernels{
 	geluTanh:     func(dst, x []float32) { geluTanhZ(&dst[0], &x[0], len(x)) },
 	geluGrad:     func(dx, dy, x []float32) { geluGradZ(&dx[0], &dy[0], &x[0], len(x)) },
 	geluTanhGrad: func(dx, dy, x []float32) { geluTanhGradZ(&dx[0], &dy[0], &x[0], len(x)) },
+
+	layerNorm:         layerNormAVX512,
+	layerNormBackward: layerNormBackwardAVX512,
 }
