@@ -14,6 +14,9 @@ import "fmt"
 // as workers; otherwise images run in turn and the GEMM itself is parallel.
 func (g *Tape) Conv2d(x, w, b *Tensor, stride, pad int) *Tensor {
 	geo := convCheck(x, w, b, stride, pad)
+	if convUseGrouped(&geo) {
+		return g.conv2dGrouped(x, w, b, &geo) // conv_small.go
+	}
 	n, o := x.Shape[0], w.Shape[0]
 	out := g.NewTensor(n, o, geo.oh, geo.ow)
 	plan := newConvPlan(g, n, &geo)

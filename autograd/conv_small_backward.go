@@ -1,0 +1,68 @@
+package autograd
+
+// convGroupedBackward adds the gradients of out into x, w and b, a group
+// of images at a time: dY of the group is gathered into [O, group·plane],
+// then dW += dY·colᵀ is one GEMM of depth group·plane, and dX comes from
+// dcol = Wᵀ·dY scattered back image by image with col2im. (Keeping the
+// forward pass's im2col matrices instead of rebuilding them was tried for
+// the patch embedding, where they are no larger than the input: no gain,
+// as the kept matrices fall out of cache.)
+func convGroupedBackward(g *Tape, x, w, b, out *Tensor, p *convGroups) {
+	geo := p.geo
+	o, plane := w.Shape[0], geo.outPlane
+	dy := out.Grad
+	// A fresh dx (an activation's first gradient) is written, not added
+	// to, which saves clearing it first.
+	dx, fresh := g.gradForWrite(x)
+	dw, db := g.GradOf(w), g.GradOf(b)
+	if db != nil {
+		convBiasGrad(db, dy, p.n, o, plane)
+	}
+	if dx == nil && dw == nil {
+		return
+	}
+	// Per-task weight-gradient accumulators, summed after the loop; with one
+	// task the GEMMs add straight into dw.
+	var dwParts [][]float32
+	if dw != nil {
+		if p.tasks == 1 {
+			dwParts = [][]float32{dw}
+		} else {
+			dwParts = p.taskBuffers(g, len(dw))
+			for _, part := range dwParts {
+				clear(part)
+			}
+		}
+	}
+	dys := p.taskBuffers(g, o*p.cols())
+	cols := p.taskBuffers(g, geo.colRows*p.cols()) // col for dW, then dcol for dX
+	pads := p.taskBuffers(g, max(1, p.taps.padFloats))
+	p.run(func(task, first, count int) {
+		ld, width := p.cols(), count*plane // as in conv2dGrouped
+		dyg, col := dys[task], cols[task]
+		convRegroup(dyg, ld, dy[first*o*plane:], o, plane, count)
+		if dw != nil {
+			for i := 0; i < count; i++ {
+				p.taps.im2col(col[i*plane:], x.Data[(first+i)*geo.imageInSize:], geo, pads[task])
+			}
+			g.gemm(false, true, o, geo.colRows, width, 1, dyg, ld, col, ld, 1, dwParts[task], geo.colRows)
+		}
+		if dx != nil {
+			g.gemm(true, false, geo.colRows, width, o, 1, w.Data, geo.colRows, dyg, ld, 0, col, ld)
+			for i := 0; i < count; i++ {
+				p.taps.col2im(dx[(first+i)*geo.imageInSize:], col[i*plane:], geo, pads[task], fresh)
+			}
+		}
+	})
+	if dw != nil && p.tasks > 1 {
+		for _, part := range dwParts {
+			for i, v := range part {
+				dw[i] += v
+			}
+		}
+		releaseTaskBuffers(g, dwParts)
+	}
+	releaseTaskBuffers(g, dys)
+	releaseTaskBuffers(g, cols)
+	releaseTaskBuffers(g, pads)
+}
