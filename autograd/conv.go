@@ -12,10 +12,17 @@ import "fmt"
 // (see precision.go); 1x1 stride-1 unpadded convolutions skip im2col.
 // Images are shared out over the worker pool when there are at least as many
 // as workers; otherwise images run in turn and the GEMM itself is parallel.
+// Two shapes take their own paths: strided convolutions with small output
+// planes batch several images per GEMM (conv_small.go), and stride-1 3x3
+// layers with small planes and many channels use Winograd F(4x4,3x3)
+// (conv_winograd.go), which needs a quarter of the multiplications.
 func (g *Tape) Conv2d(x, w, b *Tensor, stride, pad int) *Tensor {
 	geo := convCheck(x, w, b, stride, pad)
 	if convUseGrouped(&geo) {
 		return g.conv2dGrouped(x, w, b, &geo) // conv_small.go
+	}
+	if winogradFits(g, &geo, w.Shape[0]) {
+		return g.conv2dWinograd(x, w, b) // conv_winograd.go
 	}
 	n, o := x.Shape[0], w.Shape[0]
 	out := g.NewTensor(n, o, geo.oh, geo.ow)

@@ -1,0 +1,54 @@
+//go:build amd64 && !purego
+
+package autograd
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/mmpoison/mmpoison/simd"
+)
+
+// The AVX-512 lane transforms match the Go forms on every lane, with the
+// strides the 2-D transforms use (FMA rounding differs: tolerance 1e-6
+// relative to the operands' scale).
+func TestWinogradLanesAsmMatchGo(t *testing.T) {
+	if !simd.Supported(simd.AVX512) {
+		t.Skip("AVX-512 is not available on this CPU: only the Go lane transforms run here")
+	}
+	r := rand.New(rand.NewPCG(4, 4))
+	var in [winoX]winoLanes
+	for k := range in {
+		copy(in[k][:], convTestWeights(r, winoGroup))
+	}
+	for _, tc := range []struct {
+		name       string
+		asm, gofn  func(d []winoLanes, s int, o []winoLanes, so int)
+		s, so, out int
+	}{
+		{"Bt", func(d []winoLanes, s int, o []winoLanes, so int) { winoBtZ(&d[0][0], s, &o[0][0], so) }, winoBtGo, winoA, 1, winoA},
+		{"At", func(d []winoLanes, s int, o []winoLanes, so int) { winoAtZ(&d[0][0], s, &o[0][0], so) }, winoAtGo, 1, winoA, winoM},
+		{"A1", func(d []winoLanes, s int, o []winoLanes, so int) { winoA1Z(&d[0][0], s, &o[0][0], so) }, winoA1Go, winoM, winoM, winoA},
+	} {
+		var got, want [winoX]winoLanes
+		tc.asm(in[:], tc.s, got[:], tc.so)
+		tc.gofn(in[:], tc.s, want[:], tc.so)
+		for k := 0; k < tc.out; k++ {
+			for j := range got[k*tc.so] {
+				g, w := got[k*tc.so][j], want[k*tc.so][j]
+				if math.Abs(float64(g-w)) > 1e-5 {
+					t.Fatalf("%s: output %d lane %d = %g, Go gives %g", tc.name, k, j, g, w)
+				}
+			}
+		}
+		for i := range got { // nothing outside the outputs is written
+			if i%tc.so == 0 && i/tc.so < tc.out {
+				continue
+			}
+			if got[i] != (winoLanes{}) {
+				t.Fatalf("%s: wrote lane vector %d, outside its outputs", tc.name, i)
+			}
+		}
+	}
+}
