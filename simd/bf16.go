@@ -47,7 +47,8 @@ func FromBF16(dst []float32, src []uint16) {
 // entries of A and B rounded to bf16 (nearest even) before they are
 // multiplied; products are summed in float32. Every path (AMX tiles,
 // AVX512_BF16, fp32 fallback) rounds the same way, so results differ between
-// paths only by float32 summation order.
+// paths only by float32 summation order, and by float32 denormal entries
+// (|x| < 2^-126), which the bf16 hardware paths treat as zero.
 func GemmBF16(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	checkGemmArgs("GemmBF16", transA, transB, m, n, k, len(a), lda, len(b), ldb, len(c), ldc)
 	switch {

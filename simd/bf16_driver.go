@@ -11,9 +11,10 @@ import (
 type bf16Kernel struct {
 	name   string
 	mr, nr int
-	kc     int
-	nb     int
-	mc, nc int
+	kc     int // depth of one packed block (an A panel of kc/2·mr words stays in L1)
+	nb     int // columns of one packed B group (kc/2·nb words stay in L2)
+	mc     int // rows of A packed at once (bounds the A buffer); a multiple of mr
+	nc     int // unused by the driver; kept so kernel tables stay comparable
 	// kstep is the pair steps one kernel step consumes: the packed depth is
 	// padded with zero pairs to a multiple of it.
 	kstep int
@@ -23,9 +24,19 @@ type bf16Kernel struct {
 	// tile computes c[0:mr, 0:nr] (row stride ldc) = alpha·Ap·Bp + beta·c from
 	// kp pair steps; beta == 0 must not read c.
 	tile func(kp int, a, b []uint32, c []float32, ldc int, alpha, beta float32)
+	// tileRows, if set, is tile for only the first rows (1..mr) rows of the
+	// A panel: the last, ragged row panel then costs its own rows, written
+	// straight to C, instead of a whole tile through a temporary.
+	tileRows func(rows, kp int, a, b []uint32, c []float32, ldc int, alpha, beta float32)
+	// tilePF, if set, is tile that also prefetches into L2 one line at
+	// pf + i·pfStride bytes for every 4 pair steps i (see bf16Prefetch).
+	tilePF func(kp int, a, b []uint32, c []float32, ldc int, alpha, beta float32, pf *float32, pfStride int)
 }
 
-type bf16Buffers struct{ a, b []uint32 }
+type bf16Buffers struct {
+	a, b []uint32
+	edge []float32
+}
 
 var bf16BufPool = sync.Pool{New: func() any { return new(bf16Buffers) }}
 
@@ -44,57 +55,107 @@ func bf16With(kern *bf16Kernel) gemmFunc {
 	}
 }
 
+// bf16Blocked cuts C into a grid of one block per thread, as sgemmBlocked
+// does (same cost model), and each thread runs the whole blocked algorithm
+// on its block with its own B packing buffers. When C is split by columns,
+// every thread would round and pack the same rows of A, so A is packed once,
+// shared and read-only (one barrier per call); otherwise nothing is shared.
 func bf16Blocked(kern *bf16Kernel, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	mr, nr := kern.mr, kern.nr
+	tm, tn := gemmGrid(m, n, k, parallel.Chunks(parallel.Threads(), 1), kern.mr, kern.nr)
+	if tm*tn == 1 {
+		bf16Serial(kern, nil, 0, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
+	bf16Grid(kern, tm, tn, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// bf16Grid cuts C into tm×tn blocks (whole panels each) and runs the serial
+// algorithm on every block, the blocks spread over the worker pool.
+func bf16Grid(kern *bf16Kernel, tm, tn int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	var shared *bf16SharedA
+	if tn > 1 {
+		shared = packSharedA(kern, transA, m, k, a, lda)
+		defer bf16SharedPool.Put(shared)
+	}
+	rowPanels, colPanels := (m+kern.mr-1)/kern.mr, (n+kern.nr-1)/kern.nr
+	parallel.For(tm*tn, 1, func(lo, hi int) {
+		for id := lo; id < hi; id++ {
+			i0, i1 := splitPanels(id/tn, tm, rowPanels, kern.mr, m)
+			j0, j1 := splitPanels(id%tn, tn, colPanels, kern.nr, n)
+			if i0 >= i1 || j0 >= j1 {
+				continue
+			}
+			ai, bj := i0*lda, j0 // offsets of the block's first row of op(A) and column of op(B)
+			if transA {
+				ai = i0
+			}
+			if transB {
+				bj = j0 * ldb
+			}
+			bf16Serial(kern, shared, i0/kern.mr, transA, transB, i1-i0, j1-j0, k, alpha, a[ai:], lda, b[bj:], ldb, beta, c[i0*ldc+j0:], ldc)
+		}
+	})
+}
+
+// bf16Serial runs the blocked algorithm on the calling goroutine. For each
+// kc-deep slice and mc-row block of A it walks C in groups of nb columns:
+// the group's B block is packed (and rounded) into L2 just before use, and
+// every A panel (packed during the first group, unless shared holds it from
+// row panel panel0 on) sweeps it from L1.
+func bf16Serial(kern *bf16Kernel, shared *bf16SharedA, panel0 int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	mr, nr, mcMax := kern.mr, kern.nr, kern.mc
+	if shared != nil {
+		mcMax = m // mc only bounds the private A buffer: pack each B group once
+	}
 	bufs := bf16BufPool.Get().(*bf16Buffers)
 	defer bf16BufPool.Put(bufs)
-	for jc := 0; jc < n; jc += kern.nc {
-		nc := min(kern.nc, n-jc)
-		bPanels := (nc + nr - 1) / nr
-		for pc := 0; pc < k; pc += kern.kc {
-			kc := min(kern.kc, k-pc)
-			kp := kern.pairSteps(kc)
-			betaP := beta
-			if pc > 0 { // later depth blocks accumulate onto the first
-				betaP = 1
-			}
-			bufs.b = growU32(bufs.b, bPanels*nr*kp)
-			bp := bufs.b
-			parallel.For(bPanels, 8, func(lo, hi int) {
-				packBBF16(bp[lo*nr*kp:hi*nr*kp], transB, b, ldb, pc, kc, kp, jc+lo*nr, min(hi*nr, nc)-lo*nr, nr)
-			})
-			for ic := 0; ic < m; ic += kern.mc {
-				mc := min(kern.mc, m-ic)
-				aPanels := (mc + mr - 1) / mr
+	for pc := 0; pc < k; pc += kern.kc {
+		kc := min(kern.kc, k-pc)
+		kp := kern.pairSteps(kc)
+		betaP := beta
+		if pc > 0 { // later depth blocks accumulate onto the first
+			betaP = 1
+		}
+		for ic := 0; ic < m; ic += mcMax {
+			mc := min(mcMax, m-ic)
+			aPanels := (mc + mr - 1) / mr
+			ap := shared.block(kern, pc, panel0+ic/mr, aPanels)
+			if ap == nil {
 				bufs.a = growU32(bufs.a, aPanels*mr*kp)
-				blk := bf16Block{kern: kern, ap: bufs.a, bp: bp, kc: kc, mc: mc, nc: nc,
-					alpha: alpha, beta: betaP, c: c[ic*ldc+jc:], ldc: ldc,
+				ap = bufs.a
+			}
+			for jg := 0; jg < n; jg += kern.nb {
+				ng := min(kern.nb, n-jg)
+				bPanels := (ng + nr - 1) / nr
+				bufs.b = growU32(bufs.b, bPanels*nr*kp)
+				packBBF16(bufs.b, transB, b, ldb, pc, kc, kp, jg, ng, nr)
+				blk := bf16Block{kern: kern, ap: ap, bufs: bufs, kc: kc, kp: kp, mc: mc, nc: ng,
+					alpha: alpha, beta: betaP, c: c[ic*ldc+jg:], ldc: ldc,
 					transA: transA, a: a, lda: lda, i0: ic, p0: pc}
-				if aPanels >= 2*parallel.Threads() || aPanels >= bPanels {
-					// split rows: each worker packs the A panels it alone uses
-					parallel.For(aPanels, 1, func(lo, hi int) { blk.run(lo, hi, 0, bPanels, true) })
-					continue
+				if kern.tilePF != nil {
+					blk.pf = nextBGroup(kern, transB, b, ldb, m, n, k, pc, ic+mc, jg+ng, kp)
 				}
-				// split columns: every worker reads all of A, so pack it first
-				parallel.For(aPanels, 8, func(lo, hi int) { blk.packRows(lo, hi) })
-				parallel.For(bPanels, 1, func(lo, hi int) { blk.run(0, aPanels, lo, hi, false) })
+				blk.run(aPanels, bPanels, jg == 0 && shared == nil)
 			}
 		}
 	}
 }
 
-// bf16Block is one packed mc×kc A block times one packed kc×nc B block.
+// bf16Block is one packed mc×kc A block times one packed kc×nc B group.
 type bf16Block struct {
-	kern        *bf16Kernel
-	ap, bp      []uint32
-	kc, mc, nc  int
-	alpha, beta float32
-	c           []float32 // C at the block's top-left corner
-	ldc         int
-	transA      bool
-	a           []float32
-	lda         int
-	i0, p0      int
+	kern           *bf16Kernel
+	ap             []uint32     // packed A panels of the block
+	bufs           *bf16Buffers // packed B group, edge tile
+	pf             bf16Prefetch // the next B group's source, fetched by the tiles
+	kc, kp, mc, nc int
+	alpha, beta    float32
+	c              []float32 // C at the block's top-left corner
+	ldc            int
+	// source of the A block: rows [i0, i0+mc) and depth [p0, p0+kc) of op(A)
+	transA bool
+	a      []float32
+	lda    int
+	i0, p0 int
 }
 
 // pairSteps is the packed depth, in pair words, of a kc-deep block.
@@ -103,10 +164,8 @@ func (k *bf16Kernel) pairSteps(kc int) int {
 	return ((kc+1)/2 + step - 1) / step * step
 }
 
-func (g *bf16Block) kp() int { return g.kern.pairSteps(g.kc) }
-
 func (g *bf16Block) packRows(r0, r1 int) {
-	mr, kp := g.kern.mr, g.kp()
+	mr, kp := g.kern.mr, g.kp
 	pack := packABF16
 	if g.kern.packA != nil {
 		pack = g.kern.packA
@@ -114,42 +173,50 @@ func (g *bf16Block) packRows(r0, r1 int) {
 	pack(g.ap[r0*mr*kp:r1*mr*kp], g.transA, g.a, g.lda, g.i0+r0*mr, min(r1*mr, g.mc)-r0*mr, g.p0, g.kc, kp, mr)
 }
 
-// run computes row panels [r0, r1) × column panels [q0, q1), columns in
-// L2-sized groups of nb so packed B is reused by every row panel.
-func (g *bf16Block) run(r0, r1, q0, q1 int, pack bool) {
-	mr, nr, kp := g.kern.mr, g.kern.nr, g.kp()
-	groupPanels := max(1, g.kern.nb/nr)
-	var edge []float32
-	for gq := q0; gq < q1; gq += groupPanels {
-		gEnd := min(q1, gq+groupPanels)
-		for r := r0; r < r1; r++ {
-			if pack && gq == q0 {
-				g.packRows(r, r+1)
-			}
-			apan := g.ap[r*mr*kp : (r+1)*mr*kp]
-			rows := min(mr, g.mc-r*mr)
-			for q := gq; q < gEnd; q++ {
-				bpan := g.bp[q*nr*kp : (q+1)*nr*kp]
-				cols := min(nr, g.nc-q*nr)
-				off := r*mr*g.ldc + q*nr
-				if rows == mr && cols == nr {
-					g.kern.tile(kp, apan, bpan, g.c[off:off+(mr-1)*g.ldc+nr], g.ldc, g.alpha, g.beta)
+// run computes every tile of the block, row panel by row panel so one A
+// panel stays in L1 while it sweeps the L2-resident B group. With pack set
+// each A panel is packed just before its first use (all at once when A is
+// transposed: op(A)'s rows are then columns of a, read row by row).
+func (g *bf16Block) run(aPanels, bPanels int, pack bool) {
+	mr, nr, kp := g.kern.mr, g.kern.nr, g.kp
+	if pack && g.transA {
+		g.packRows(0, aPanels)
+		pack = false
+	}
+	for r := 0; r < aPanels; r++ {
+		if pack {
+			g.packRows(r, r+1)
+		}
+		apan := g.ap[r*mr*kp : (r+1)*mr*kp]
+		rows := min(mr, g.mc-r*mr)
+		for q := 0; q < bPanels; q++ {
+			bpan := g.bufs.b[q*nr*kp : (q+1)*nr*kp]
+			cols := min(nr, g.nc-q*nr)
+			off := r*mr*g.ldc + q*nr
+			switch {
+			case rows == mr && cols == nr:
+				if pf, stride := g.pf.next(); pf != nil {
+					g.kern.tilePF(kp, apan, bpan, g.c[off:off+(mr-1)*g.ldc+nr], g.ldc, g.alpha, g.beta, pf, stride)
 					continue
 				}
-				if edge == nil {
-					edge = make([]float32, mr*nr)
-				}
-				g.edgeTile(edge, apan, bpan, off, rows, cols)
+				g.kern.tile(kp, apan, bpan, g.c[off:off+(mr-1)*g.ldc+nr], g.ldc, g.alpha, g.beta)
+				continue
+			case cols == nr && g.kern.tileRows != nil:
+				g.kern.tileRows(rows, kp, apan, bpan, g.c[off:off+(rows-1)*g.ldc+nr], g.ldc, g.alpha, g.beta)
+				continue
 			}
+			g.edgeTile(apan, bpan, off, rows, cols)
 		}
 	}
 }
 
 // edgeTile runs the kernel into a padded temporary tile and merges only the
 // rows×cols cells that exist in C.
-func (g *bf16Block) edgeTile(tmp []float32, apan, bpan []uint32, off, rows, cols int) {
+func (g *bf16Block) edgeTile(apan, bpan []uint32, off, rows, cols int) {
 	nr := g.kern.nr
-	g.kern.tile(g.kp(), apan, bpan, tmp, nr, 1, 0)
+	g.bufs.edge = grow(g.bufs.edge, g.kern.mr*nr)
+	tmp := g.bufs.edge
+	g.kern.tile(g.kp, apan, bpan, tmp, nr, 1, 0)
 	for i := 0; i < rows; i++ {
 		dst := g.c[off+i*g.ldc : off+i*g.ldc+cols]
 		src := tmp[i*nr : i*nr+cols]

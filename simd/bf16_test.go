@@ -308,3 +308,36 @@ func TestGemmBF16Concurrent(t *testing.T) {
 		wg.Wait()
 	})
 }
+
+// TestBF16DriverGrid runs the driver with C cut into grids of blocks: split
+// by columns, where A is packed once and shared, by rows, where each block
+// packs its own, and both.
+func TestBF16DriverGrid(t *testing.T) {
+	kernels := []*bf16Kernel{bf16KernelGo,
+		{name: "go-amx-layout", mr: amxMR, nr: amxNR, kc: 64, nb: 64, mc: 96, kstep: amxPairs, packA: packAAMX, tile: amxTileGo}}
+	if HasBF16Dot() && bf16KernelAVX512 != nil {
+		kernels = append(kernels, bf16KernelAVX512)
+	}
+	transposes := [][2]bool{{false, false}, {true, false}, {false, true}, {true, true}}
+	if testing.Short() {
+		transposes = [][2]bool{{false, false}, {true, true}}
+	}
+	for _, kern := range kernels {
+		small := *kern // blocking shrunk so blocks cross every depth, row and column edge
+		small.kc, small.nb, small.mc = 2*((kern.kc/6)/2+1), 2*kern.nr, 2*kern.mr
+		for _, kn := range []*bf16Kernel{kern, &small} {
+			t.Run(fmt.Sprintf("%s/kc=%d", kn.name, kn.kc), func(t *testing.T) {
+				rng := rand.New(rand.NewPCG(13, 14))
+				for _, tr := range transposes {
+					for _, g := range [][2]int{{1, 2}, {2, 1}, {2, 2}, {3, 2}} {
+						grid := func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+							bf16Grid(kn, g[0], g[1], transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+						}
+						tc := bf16Case{transA: tr[0], transB: tr[1], m: 3*kn.mr*g[0] + 5, n: 2*kn.nr*g[1] + 3, k: 71, alpha: 1, beta: 0.5, pad: 3}
+						checkBF16Gemm(t, rng, tc, grid)
+					}
+				}
+			})
+		}
+	}
+}
