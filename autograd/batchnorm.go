@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/mmpoison/mmpoison/internal/parallel"
+	"github.com/mmpoison/mmpoison/simd"
 )
 
 // BatchNorm2d normalises each channel of x [N,C,H,W]:
@@ -38,6 +39,8 @@ func (g *Tape) BatchNorm2d(x, gamma, beta *Tensor, runMean, runVar []float32, tr
 			} else {
 				mean[ch], invStd[ch] = runMean[ch], float32(1/math.Sqrt(float64(runVar[ch])+float64(eps)))
 			}
+			// y = scale·(x - mean) + beta with scale = invStd·gamma:
+			// subtracting first keeps channels with a large mean exact.
 			scale, shift := invStd[ch], float32(0)
 			if gamma != nil {
 				scale *= gamma.Data[ch]
@@ -45,13 +48,9 @@ func (g *Tape) BatchNorm2d(x, gamma, beta *Tensor, runMean, runVar []float32, tr
 			if beta != nil {
 				shift = beta.Data[ch]
 			}
-			shift -= mean[ch] * scale
 			for img := 0; img < n; img++ {
 				off := (img*c + ch) * plane
-				src, dst := x.Data[off:off+plane], out.Data[off:off+plane]
-				for i, v := range src {
-					dst[i] = v*scale + shift
-				}
+				simd.Affine(out.Data[off:off+plane], x.Data[off:off+plane], scale, mean[ch], shift)
 			}
 		}
 	})
@@ -86,58 +85,47 @@ func bnCheck(x, gamma, beta *Tensor, runMean, runVar []float32, training bool) (
 	return n, c, plane
 }
 
-// bnChannelMoments returns the mean and biased variance of channel ch,
-// two-pass in float64 so large batches keep their precision.
+// bnChannelMoments returns the mean and biased variance of channel ch. Each
+// plane gives its sum and squared deviations from its own mean (float32,
+// in one cache-warm kernel call); planes merge in float64 by Chan's
+// pairwise update, so neither large batches nor means far from zero lose
+// precision, and x is read from memory once.
 func bnChannelMoments(x []float32, ch, n, c, plane int) (mean, variance float64) {
-	var s float64
+	var m2 float64
 	for img := 0; img < n; img++ {
 		off := (img*c + ch) * plane
-		var ps float32 // float32 inside one plane, float64 across planes
-		for _, v := range x[off : off+plane] {
-			ps += v
-		}
-		s += float64(ps)
+		ps, pq := simd.Moments(x[off : off+plane])
+		seen, pm := float64(img*plane), float64(ps)/float64(plane)
+		total := seen + float64(plane)
+		delta := pm - mean
+		mean += delta * float64(plane) / total
+		m2 += float64(pq) + delta*delta*seen*float64(plane)/total
 	}
-	count := float64(n * plane)
-	mean = s / count
-	m32 := float32(mean)
-	var q float64
-	for img := 0; img < n; img++ {
-		off := (img*c + ch) * plane
-		var pq float32
-		for _, v := range x[off : off+plane] {
-			d := v - m32
-			pq += d * d
-		}
-		q += float64(pq)
-	}
-	return mean, q / count
+	return mean, m2 / float64(n*plane)
 }
 
 // bnBackward adds the gradients of out into x, gamma and beta. With
 // x̂ = (x-mean)·invStd and dx̂ = dy·gamma, training mode (statistics depend
 // on x) gives dx = invStd·(dx̂ - mean(dx̂) - x̂·mean(dx̂·x̂)); evaluation
-// mode gives dx = dx̂·invStd.
+// mode gives dx = dx̂·invStd. Per plane that is one pass for Σdy and
+// Σdy·(x-mean) and one for dx = a·dy + b·(x-mean) + c.
 func bnBackward(g *Tape, x, gamma, beta, out *Tensor, mean, invStd []float32, training bool) {
 	n, c, plane := x.Shape[0], x.Shape[1], x.Shape[2]*x.Shape[3]
 	dy := out.Grad
-	dx, dgamma, dbeta := g.GradOf(x), g.GradOf(gamma), g.GradOf(beta)
-	count := float32(n * plane)
+	dgamma, dbeta := g.GradOf(gamma), g.GradOf(beta)
+	dx, fresh := g.gradForWrite(x) // fresh: every element is written below
+	count := float64(n * plane)
 	parallel.For(c, 1, func(lo, hi int) {
 		for ch := lo; ch < hi; ch++ {
-			m, is := mean[ch], invStd[ch]
-			var sumDy, sumDyXhat float64
+			m, is := mean[ch], float64(invStd[ch])
+			var sumDy, sumDyDev float64 // float32 inside one plane, float64 across planes
 			for img := 0; img < n; img++ {
 				off := (img*c + ch) * plane
-				var s, sx float32
-				xs := x.Data[off : off+plane]
-				for i, d := range dy[off : off+plane] {
-					s += d
-					sx += d * (xs[i] - m) * is
-				}
+				s, d := simd.SumDotDev(dy[off:off+plane], x.Data[off:off+plane], m)
 				sumDy += float64(s)
-				sumDyXhat += float64(sx)
+				sumDyDev += float64(d)
 			}
+			sumDyXhat := sumDyDev * is
 			if dgamma != nil {
 				dgamma[ch] += float32(sumDyXhat)
 			}
@@ -147,22 +135,18 @@ func bnBackward(g *Tape, x, gamma, beta, out *Tensor, mean, invStd []float32, tr
 			if dx == nil {
 				continue
 			}
-			gm := float32(1)
+			k := is
 			if gamma != nil {
-				gm = gamma.Data[ch]
+				k *= float64(gamma.Data[ch])
 			}
-			k := gm * is
-			var meanDy, meanDyXhat float32
+			var meanDy, meanDyXhat float64
 			if training {
-				meanDy, meanDyXhat = float32(sumDy)/count, float32(sumDyXhat)/count
+				meanDy, meanDyXhat = sumDy/count, sumDyXhat/count
 			}
+			a, b, cc := float32(k), float32(-k*is*meanDyXhat), float32(-k*meanDy)
 			for img := 0; img < n; img++ {
 				off := (img*c + ch) * plane
-				xs, ds, dd := x.Data[off:off+plane], dy[off:off+plane], dx[off:off+plane]
-				for i, d := range ds {
-					xhat := (xs[i] - m) * is
-					dd[i] += k * (d - meanDy - xhat*meanDyXhat)
-				}
+				simd.AffinePair(dx[off:off+plane], dy[off:off+plane], x.Data[off:off+plane], a, b, m, cc, !fresh)
 			}
 		}
 	})

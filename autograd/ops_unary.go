@@ -69,6 +69,10 @@ func (g *Tape) unaryTo(kind unaryKind, a *Tensor, dst []float32) *Tensor {
 			flatFor(len(x), func(lo, hi int) { simd.GELUGrad(ga[lo:hi], gy[lo:hi], x[lo:hi]) })
 			return
 		}
+		if kind == uReLU { // overwrites a fresh gradient: no clearing pass
+			flatFor(len(x), func(lo, hi int) { simd.ReLUGrad(ga[lo:hi], gy[lo:hi], y[lo:hi], !fresh) })
+			return
+		}
 		var tmp []float32 // workspace for kernels that overwrite rather than add
 		if kind == uGELU || kind == uQuickGELU {
 			tmp = g.AllocNoZero(len(x))
@@ -107,9 +111,7 @@ func unaryRow(kind unaryKind, x, y []float32) {
 	case uSigmoid:
 		sigmoidScaledRow(1, x, y)
 	case uReLU:
-		for i, v := range x {
-			y[i] = max(v, 0)
-		}
+		simd.ReLU(y, x)
 	case uGELU:
 		simd.GELU(y, x)
 	case uQuickGELU:
@@ -145,13 +147,7 @@ func unaryGradRow(kind unaryKind, x, y, gy, gx, tmp []float32) {
 			gx[i] += gy[i] * y[i] * (1 - y[i])
 		}
 	case uReLU:
-		// Branch-free: signs are random, so a branch mispredicts half the
-		// time. y = max(x, 0) is +0 or positive, so -bits(y) is negative
-		// exactly where x > 0, and its sign spreads into a mask for gy.
-		for i := range x {
-			mask := uint32(-int32(math.Float32bits(y[i])) >> 31)
-			gx[i] += math.Float32frombits(math.Float32bits(gy[i]) & mask)
-		}
+		simd.ReLUGrad(gx, gy, y, true)
 	case uGELU:
 		geluGradRow(x, gy, gx, tmp)
 	case uQuickGELU:
