@@ -25,6 +25,8 @@ var sgemmKernelAVX512 = &gemmKernel{
 	slim: func(kc int, a, b, c []float32, ldc int, alpha, beta float32) {
 		sgemmKernelZ4x32(kc, &a[0], &b[0], &c[0], ldc, 12, alpha, beta)
 	},
+	directT: directZ12x32T,
+	directN: directZ12x32N,
 }
 
 // sgemmKernelAVX2 holds a 6×16 tile in 12 YMM accumulators.

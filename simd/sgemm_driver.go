@@ -21,7 +21,18 @@ type gemmKernel struct {
 	// costs its own rows and not a whole mr-row tile.
 	slimRows int
 	slim     func(kc int, a, b, c []float32, ldc int, alpha, beta float32)
+	// directT and directN, if set, are tile reading a full mr-row panel of
+	// op(A) in place (a at its element [0][0], row stride lda) instead of
+	// from a packed panel: directT when A is transposed, directN when not.
+	// Both read the nr values of B's step p at b[p·bstep]: bstep = nr for a
+	// packed panel, ldb for untransposed B in place. directT with lda = mr
+	// reads a packed A panel.
+	directT, directN directTile
 }
+
+// directTile computes an mr×nr tile from A with step or row stride lda and
+// B with step bstep.
+type directTile func(kc int, a []float32, lda int, b []float32, bstep int, c []float32, ldc int, alpha, beta float32)
 
 // gemmBuffers are reused across calls: packed A and B blocks plus one edge tile.
 type gemmBuffers struct{ a, b []float32 }
@@ -42,7 +53,7 @@ func grow(s []float32, n int) []float32 {
 // each thread runs the whole blocked algorithm on its block with its own
 // packing buffers: no barriers, and no packed panel shared between cores.
 func sgemmBlocked(kern *gemmKernel, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	tm, tn := gemmGrid(m, n, k, parallel.Chunks(parallel.Threads(), 1), kern.mr, kern.nr)
+	tm, tn := gemmGridFor(m, n, k, parallel.Chunks(parallel.Threads(), 1), kern.mr, kern.nr, !useDirectA(kern, transA, lda))
 	if tm*tn == 1 {
 		sgemmSerial(kern, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
@@ -84,11 +95,23 @@ func splitPanels(p, parts, panels, w, size int) (lo, hi int) {
 // thread: its multiply-adds plus the cost of packing its A rows and B columns
 // (each part packs its own) plus a fixed cost for waking each extra thread.
 func gemmGrid(m, n, k, threads, mr, nr int) (tm, tn int) {
+	return gemmGridFor(m, n, k, threads, mr, nr, true)
+}
+
+// gemmGridFor is gemmGrid where packA false means A is read in place (the
+// direct kernels): splitting C by columns then duplicates only the cheaper
+// first pass over A, not its packing.
+func gemmGridFor(m, n, k, threads, mr, nr int, packA bool) (tm, tn int) {
 	const (
-		packCost = 24      // multiply-adds one packed element costs
-		wakeCost = 1 << 20 // multiply-adds a thread hand-off costs (~10-20 µs: waking a parked worker)
+		packCost   = 24      // multiply-adds one packed element costs
+		directCost = 8       // ... and one element of A read in place (its first pass misses cache)
+		wakeCost   = 1 << 20 // multiply-adds a thread hand-off costs (~10-20 µs: waking a parked worker)
 	)
 	rowPanels, colPanels := (m+mr-1)/mr, (n+nr-1)/nr
+	aCost := float64(directCost) // per A row and unit of depth
+	if packA {
+		aCost = packCost
+	}
 	best := -1.0
 	tm, tn = 1, 1
 	for t := 1; t <= threads; t++ {
@@ -99,7 +122,7 @@ func gemmGrid(m, n, k, threads, mr, nr int) (tm, tn int) {
 			rows := min(m, (rowPanels+r-1)/r*mr) // the largest part
 			cols := min(n, (colPanels+t/r-1)/(t/r)*nr)
 			cost := float64(rows)*float64(cols)*float64(k) +
-				packCost*float64(k)*float64(rows+cols) + wakeCost*float64(t-1)
+				float64(k)*(aCost*float64(rows)+packCost*float64(cols)) + wakeCost*float64(t-1)
 			if best < 0 || cost < best {
 				best, tm, tn = cost, r, t/r
 			}
@@ -115,6 +138,8 @@ func gemmGrid(m, n, k, threads, mr, nr int) (tm, tn int) {
 // it with the micro-kernel, the A panel staying in L1.
 func sgemmSerial(kern *gemmKernel, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	mr, nr := kern.mr, kern.nr
+	direct := useDirectA(kern, transA, lda)
+	directB := useDirectB(kern, transB, m, ldb)
 	bufs := gemmBufPool.Get().(*gemmBuffers)
 	defer gemmBufPool.Put(bufs)
 	for pc := 0; pc < k; pc += kern.kc {
@@ -130,18 +155,27 @@ func sgemmSerial(kern *gemmKernel, transA, transB bool, m, n, k int, alpha float
 			for jg := 0; jg < n; jg += kern.nb {
 				ng := min(kern.nb, n-jg)
 				bPanels := (ng + nr - 1) / nr
-				bufs.b = grow(bufs.b, bPanels*nr*kc)
-				packB(bufs.b, transB, b, ldb, pc, kc, jg, ng, nr)
+				if directB { // only the ragged last panel, if any, is packed
+					bufs.b = grow(bufs.b, nr*kc)
+					if full := ng / nr; full < bPanels {
+						packB(bufs.b, false, b, ldb, pc, kc, jg+full*nr, ng-full*nr, nr)
+					}
+				} else {
+					bufs.b = grow(bufs.b, bPanels*nr*kc)
+					packB(bufs.b, transB, b, ldb, pc, kc, jg, ng, nr)
+				}
 				blk := gemmBlock{kern: kern, ap: bufs.a, bp: bufs.b, kc: kc, mc: mc, nc: ng,
 					alpha: alpha, beta: betaP, c: c[ic*ldc+jg:], ldc: ldc,
-					transA: transA, a: a, lda: lda, i0: ic, p0: pc}
+					transA: transA, a: a, lda: lda, i0: ic, p0: pc, direct: direct,
+					directB: directB, b: b, ldb: ldb, j0: jg}
 				blk.run(aPanels, bPanels, jg == 0)
 			}
 		}
 	}
 }
 
-// gemmBlock is one packed mc×kc A block times one packed kc×nc B block.
+// gemmBlock is one mc×kc A block times one kc×nc B block, each packed or
+// (direct, directB) read in place.
 type gemmBlock struct {
 	kern        *gemmKernel
 	ap, bp      []float32
@@ -154,29 +188,53 @@ type gemmBlock struct {
 	a      []float32
 	lda    int
 	i0, p0 int
+	direct bool // full A panels are read in place by kern.directT/N
+	// directB: full B panels are read in place from b (columns [j0, j0+nc),
+	// depth from p0, row stride ldb) and only a ragged last one is in bp
+	directB bool
+	b       []float32
+	ldb, j0 int
+}
+
+// bPanel returns B's column panel q of the block and its step between depths.
+func (g *gemmBlock) bPanel(q int) (pan []float32, step int) {
+	nr, kc := g.kern.nr, g.kc
+	switch {
+	case !g.directB:
+		return g.bp[q*nr*kc : (q+1)*nr*kc], nr
+	case q < g.nc/nr:
+		return g.b[g.p0*g.ldb+g.j0+q*nr:], g.ldb
+	default:
+		return g.bp[:nr*kc], nr
+	}
 }
 
 // run computes every tile of the block, row panel by row panel so one A
 // panel stays in L1 while it sweeps all of the (L2-resident) B panels. With
 // pack set, each A panel is packed just before its first use (all at once
-// when A is transposed).
+// when A is transposed). A direct block reads its full A panels in place and
+// packs only the last, ragged one.
 func (g *gemmBlock) run(aPanels, bPanels int, pack bool) {
 	mr, kc := g.kern.mr, g.kc
-	if pack && g.transA {
+	var edge *[]float32
+	first := 0 // panels before first are done
+	if g.direct {
+		first = g.mc / mr
+		g.runDirect(first, bPanels, &edge)
+	} else if pack && g.transA {
 		// op(A)'s rows are columns of a: packing all panels at once reads a
 		// row by row, instead of a few floats from each of kc rows per panel.
 		packA(g.ap, true, g.a, g.lda, g.i0, g.mc, g.p0, kc, mr)
 		pack = false
 	}
-	var edge *[]float32
-	for r := 0; r < aPanels; r++ {
+	for r := first; r < aPanels; r++ {
 		apan := g.ap[r*mr*kc : (r+1)*mr*kc]
 		rows := min(mr, g.mc-r*mr)
 		if pack {
 			packA(apan, g.transA, g.a, g.lda, g.i0+r*mr, rows, g.p0, kc, mr)
 		}
 		tile, step := g.kern.tile, mr
-		if rows < mr && g.kern.slim != nil {
+		if rows < mr && g.kern.slim != nil && !g.directB { // slim reads packed B only
 			tile, step = g.kern.slim, g.kern.slimRows
 		}
 		for sub := 0; sub < rows; sub += step { // one pass unless slim
@@ -196,19 +254,41 @@ func (g *gemmBlock) run(aPanels, bPanels int, pack bool) {
 // through a padded temporary tile and only their existing cells are merged.
 func (g *gemmBlock) tileAt(tile func(kc int, a, b, c []float32, ldc int, alpha, beta float32), step int, apan []float32, q, i, h int, edge **[]float32) {
 	nr, kc := g.kern.nr, g.kc
-	bpan := g.bp[q*nr*kc : (q+1)*nr*kc]
+	bpan, bstep := g.bPanel(q)
 	cols := min(nr, g.nc-q*nr)
 	off := i*g.ldc + q*nr
-	if h == step && cols == nr {
-		tile(kc, apan, bpan, g.c[off:off+(step-1)*g.ldc+nr], g.ldc, g.alpha, g.beta)
-		return
+	ragged := h < step || cols < nr
+	var dst []float32 // ragged tiles go through the scratch tile
+	ldc, alpha, beta := g.ldc, g.alpha, g.beta
+	if ragged {
+		dst, ldc, alpha, beta = g.edgeTile(edge), nr, 1, 0
+	} else {
+		dst = g.c[off : off+(step-1)*g.ldc+nr]
 	}
+	if g.directB { // packed A (step mr) with B in place
+		g.kern.directT(kc, apan, g.kern.mr, bpan, bstep, dst, ldc, alpha, beta)
+	} else {
+		tile(kc, apan, bpan, dst, ldc, alpha, beta)
+	}
+	if ragged {
+		g.mergeEdge(dst, off, h, cols)
+	}
+}
+
+// edgeTile returns the block's mr×nr scratch tile, taking one from the pool
+// on first use (run returns it).
+func (g *gemmBlock) edgeTile(edge **[]float32) []float32 {
 	if *edge == nil {
 		*edge = edgeTilePool.Get().(*[]float32)
-		**edge = grow(**edge, g.kern.mr*nr)
+		**edge = grow(**edge, g.kern.mr*g.kern.nr)
 	}
-	tmp := **edge
-	tile(kc, apan, bpan, tmp, nr, 1, 0)
+	return **edge
+}
+
+// mergeEdge merges the first h rows and cols columns of the unscaled tile tmp
+// (row stride nr) into C at offset off: C = alpha·tmp + beta·C.
+func (g *gemmBlock) mergeEdge(tmp []float32, off, h, cols int) {
+	nr := g.kern.nr
 	for r := 0; r < h; r++ {
 		dst := g.c[off+r*g.ldc : off+r*g.ldc+cols]
 		src := tmp[r*nr : r*nr+cols]
