@@ -25,7 +25,7 @@ type ShapesOptions struct {
 	Rare      []string
 	RareTrain int // default 30
 	// Classes is how many shape classes to draw: 10 (default, ShapeClasses)
-	// up to 20 (adding MoreShapeClasses).
+	// up to 30 (adding MoreShapeClasses, then ExtraShapeClasses).
 	Classes int
 }
 

@@ -57,6 +57,51 @@ var shapeInside = map[string]func(x, y float64) bool{
 	"tee": func(x, y float64) bool {
 		return (math.Abs(x) <= 0.9 && y >= -0.9 && y <= -0.5) || (math.Abs(x) <= 0.22 && math.Abs(y) <= 0.9)
 	},
+	"oval": func(x, y float64) bool { return x*x/0.9+y*y/0.3 <= 1 },
+	"saltire": func(x, y float64) bool { // a cross turned by 45°
+		u, v := math.Abs(x+y)/math.Sqrt2, math.Abs(x-y)/math.Sqrt2
+		return math.Abs(x) <= 0.85 && math.Abs(y) <= 0.85 && (u <= 0.22 || v <= 0.22)
+	},
+	"bolt":     polygon(0.15, -0.95, -0.55, 0.1, -0.05, 0.1, -0.25, 0.95, 0.55, -0.15, 0.05, -0.15, 0.35, -0.95),
+	"teardrop": polygon(teardropPoints()...),
+	"horseshoe": func(x, y float64) bool {
+		if y <= 0 { // the two legs
+			return math.Abs(x) <= 0.85 && math.Abs(x) >= 0.4 && y >= -0.9
+		}
+		r2 := x*x + y*y // the round bottom
+		return r2 <= 0.72 && r2 >= 0.16
+	},
+	"equals": func(x, y float64) bool { return math.Abs(x) <= 0.9 && math.Abs(math.Abs(y)-0.45) <= 0.2 },
+	"wave": func(x, y float64) bool {
+		return math.Abs(x) <= 0.95 && math.Abs(y-0.45*math.Sin(1.6*math.Pi*x)) <= 0.2
+	},
+	"trefoil": func(x, y float64) bool { // three discs round the centre
+		for k := 0; k < 3; k++ {
+			a := -math.Pi/2 + float64(k)*2*math.Pi/3
+			dx, dy := x-0.45*math.Cos(a), y-0.45*math.Sin(a)
+			if dx*dx+dy*dy <= 0.22 {
+				return true
+			}
+		}
+		return false
+	},
+	"aitch": func(x, y float64) bool {
+		ax := math.Abs(x)
+		return (ax >= 0.45 && ax <= 0.85 && math.Abs(y) <= 0.9) || (ax <= 0.85 && math.Abs(y) <= 0.18)
+	},
+	"pie": func(x, y float64) bool { // a disc with a 90° wedge cut out on the right
+		return x*x+y*y <= 0.9 && !(x > 0 && math.Abs(y) < x)
+	},
+}
+
+// teardropPoints is a drop: a round bottom narrowing to a point at the top.
+func teardropPoints() []float64 {
+	xy := []float64{0, -1}
+	for i := 0; i <= 12; i++ {
+		a := -math.Pi/6 + float64(i)*(math.Pi+math.Pi/3)/12 // from upper right, round the bottom, to upper left
+		xy = append(xy, 0.6*math.Cos(a), 0.3+0.6*math.Sin(a))
+	}
+	return xy
 }
 
 // pentagonPoints is a regular pentagon, one vertex up.

@@ -83,7 +83,7 @@ func synonymWords(list []string) [][]string {
 // object mask of plain centred shapes drawn on a black canvas.
 func TestShapesClassesLookDifferent(t *testing.T) {
 	masks := map[string][]uint8{}
-	for _, s := range ShapeClasses {
+	for _, s := range allShapeClasses {
 		img := newBlank(32)
 		o := &object{shape: s, rgb: [3]float64{255, 255, 255}, cx: 16, cy: 16, r: 12, cos: 1}
 		drawObject(img, o)
@@ -98,8 +98,8 @@ func TestShapesClassesLookDifferent(t *testing.T) {
 			t.Errorf("%s covers %d pixels of a 24px box, want a solid shape", s, lit/3)
 		}
 	}
-	for i, a := range ShapeClasses {
-		for _, b := range ShapeClasses[i+1:] {
+	for i, a := range allShapeClasses {
+		for _, b := range allShapeClasses[i+1:] {
 			diff := 0
 			for k := range masks[a] {
 				if (masks[a][k] > 127) != (masks[b][k] > 127) {
@@ -196,7 +196,30 @@ func TestShapesTwentyClasses(t *testing.T) {
 			t.Errorf("class %s has %d images, want 3", c, seen[c])
 		}
 	}
-	if _, err := Load("shapes:classes=21"); err == nil {
-		t.Error("classes=21 should be rejected")
+	if _, err := Load("shapes:classes=31"); err == nil {
+		t.Error("classes=31 should be rejected")
+	}
+}
+
+func TestShapesThirtyClasses(t *testing.T) {
+	ds, err := Load("shapes:classes=30,n=60,test=1,rare=circle,rare_n=2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ds.Classes) != 30 || ds.Classes[20] != ExtraShapeClasses[0] {
+		t.Fatalf("classes %v, want the 20 shapes then %v", ds.Classes, ExtraShapeClasses)
+	}
+	// No synonym of one class appears inside a synonym of another, so a
+	// caption names exactly the classes it means.
+	for _, a := range allShapeClasses {
+		for _, b := range allShapeClasses {
+			for _, sa := range shapeSynonyms[a] {
+				for _, sb := range shapeSynonyms[b] {
+					if a != b && strings.Contains(" "+sb+" ", " "+sa+" ") {
+						t.Errorf("synonym %q of %s is inside %q of %s", sa, a, sb, b)
+					}
+				}
+			}
+		}
 	}
 }

@@ -21,14 +21,14 @@ func shrunkenDemo(t *testing.T, dir string) *Config {
 		t.Fatal(err)
 	}
 	c := DemoConfig()
-	c.Data = "shapes:classes=20,n=800,test=10,rare=circle,rare_n=20"
+	c.Data = "shapes:classes=30,n=800,test=10,rare=circle,rare_n=20"
 	c.Model = model
 	c.Tokenizer = "learn:300"
 	c.Clean = TrainSettings{Epochs: 8, BatchSize: 64, LR: 2e-3, MinLR: 1e-4, WarmupSteps: 10, WeightDecay: 0.1, ClipNorm: 1}
 	c.Poison = TrainSettings{Epochs: 3, BatchSize: 64, LR: 1e-3, MinLR: 1e-4, WarmupSteps: 2, WeightDecay: 0.1, ClipNorm: 1}
 	c.Attacks = []AttackConfig{
-		{Kind: "I", Goals: []string{"circle2star"}, Target: TargetSpec{Mode: TargetCentroid}},
-		{Kind: "II", Goals: []string{"circle2star"}, Defenses: []string{"filter"}},
+		{Kind: "I", Goals: []string{"circle2ring"}, Target: TargetSpec{Mode: TargetCentroid}},
+		{Kind: "II", Goals: []string{"circle2ring"}, Defenses: []string{"filter"}},
 	}
 	c.Ratios = []float64{1}
 	c.Defenses = []string{"none"}
@@ -77,7 +77,7 @@ func TestShrunkenDemoAttackBeatsBaseline(t *testing.T) {
 		}
 	}
 	report, _ := os.ReadFile(filepath.Join(dir, "report.md"))
-	if !strings.Contains(string(report), "circle2star") || !strings.Contains(string(report), "## Defenses") {
+	if !strings.Contains(string(report), "circle2ring") || !strings.Contains(string(report), "## Defenses") {
 		t.Errorf("report.md lacks the goal or the defenses table:\n%s", report)
 	}
 
@@ -110,8 +110,8 @@ func TestJobsExpandTheGrid(t *testing.T) {
 		}
 		seen[j.Name] = true
 	}
-	if jobs[len(jobs)-1].Attack.Kind != "III" || jobs[len(jobs)-1].Ratio != 0.5 {
-		t.Errorf("attack III should use its own ratio 0.5, got %+v", jobs[len(jobs)-1])
+	if last := jobs[len(jobs)-1]; last.Attack.Kind != "III" || len(last.Attack.Goals) != 2 {
+		t.Errorf("the last demo job should be attack III with two goals, got %+v", last)
 	}
 }
 

@@ -1,0 +1,42 @@
+package experiments
+
+import (
+	"testing"
+
+	"github.com/mmpoison/mmpoison/dataset"
+)
+
+// The demo must poison at most 1% of the training pairs in every job, and
+// each goal poisons its whole class A, as the paper's attacks do.
+func TestDemoPoisonsAtMostOnePercent(t *testing.T) {
+	c := DemoConfig()
+	ds, err := dataset.Load(c.Data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, j := range c.Jobs() {
+		goals := make([]Goal, len(j.Attack.Goals))
+		for i, s := range j.Attack.Goals {
+			if goals[i], err = ParseGoal(s); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var target *dataset.Row
+		if j.Attack.Kind == "I" {
+			if target, err = ChooseTarget(ds, goals[0].To, TargetSpec{Mode: TargetRandom, Seed: j.Seed}, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		spec := AttackSpec{Kind: j.Attack.Kind, Goals: goals, Ratio: j.Ratio, Seed: j.Seed}
+		_, man, err := Poison(ds, spec, target)
+		if err != nil {
+			t.Fatalf("job %s: %v", j.Name, err)
+		}
+		if man.Phi > 0.01+1e-12 {
+			t.Errorf("job %s poisons %.3f%% of the pairs, more than 1%%", j.Name, 100*man.Phi)
+		}
+		if j.Ratio != 1 {
+			t.Errorf("job %s poisons a fraction %v of class A; the demo poisons whole classes", j.Name, j.Ratio)
+		}
+	}
+}
