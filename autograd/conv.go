@@ -26,7 +26,7 @@ func (g *Tape) Conv2d(x, w, b *Tensor, stride, pad int) *Tensor {
 	}
 	n, o := x.Shape[0], w.Shape[0]
 	out := g.NewTensor(n, o, geo.oh, geo.ow)
-	plan := newConvPlan(g, n, &geo)
+	plan := newConvPlan(n, &geo)
 	var cols [][]float32
 	if !geo.direct {
 		cols = plan.taskBuffers(g, plan.bandSize())

@@ -32,7 +32,7 @@ func newConvFlip(g *Tape, w *Tensor, geo *convGeom, tasks int) *convFlip {
 			}
 		}
 	}
-	f.band = convBandRows(g, f.geo.colRows, f.geo.ow, f.geo.oh)
+	f.band = convBandRows(f.geo.colRows, f.geo.ow, f.geo.oh)
 	size := f.geo.colRows * f.band * f.geo.ow
 	buf := g.AllocNoZero(tasks * size)
 	f.cols = make([][]float32, tasks)

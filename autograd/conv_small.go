@@ -28,7 +28,10 @@ var convGroupedOn = true
 // time per forward+backward): kernels larger than 1x1 with 8x8 outputs (3x3
 // stride 2, the k8 s8 patch embedding) gained 9-12%; 1x1 stride 2 gained
 // 25% at 16x16 outputs (the per-image path's strided im2col is slow there)
-// but nothing at 8x8 or 32x32; a 3x3 with 16x16 outputs gained nothing.
+// but nothing at 8x8 or 32x32. With the rebuilt GEMMs 3x3 stride 2 gains at
+// larger outputs too (BenchmarkConv2dPrecision, fp32 / bf16 tapes):
+// 64→128 at 16x16 outputs 195 → 179 / 129 → 114 ms, 32→64 at 32x32
+// 261 → 235 / 189 → 158 ms, so every strided kernel larger than 1x1 groups.
 func convUseGrouped(geo *convGeom) bool {
 	if !convGroupedOn || geo.stride == 1 {
 		return false
@@ -36,7 +39,7 @@ func convUseGrouped(geo *convGeom) bool {
 	if geo.kh*geo.kw == 1 {
 		return geo.outPlane > 64 && geo.outPlane <= 256
 	}
-	return geo.outPlane <= 64
+	return true
 }
 
 // convGroups shares n images out over tasks and, within a task, into

@@ -206,6 +206,8 @@ func TestConv2dGroupedActivationInput(t *testing.T) {
 func TestConvUseGroupedShapes(t *testing.T) {
 	want := map[string]bool{
 		"c=64/o=128/h=32/k=1/s=2":  true, // 16x16 outputs
+		"c=32/o=64/h=64/k=3/s=2":   true,
+		"c=64/o=128/h=32/k=3/s=2":  true,
 		"c=128/o=256/h=16/k=3/s=2": true,
 		"c=3/o=256/h=64/k=8/s=8":   true,
 	}

@@ -28,12 +28,25 @@ var (
 // chunk stays in L3. Tests shrink it to exercise several chunks.
 var winoChunkTiles = 256
 
+// winoBF16MaxSide is the largest plane side at which BF16 tapes still take
+// the Winograd path (in fp32: its GEMMs always call simd.Sgemm, as rounding
+// Winograd-domain operands to bf16 would add to the transforms' ~20x error
+// amplification). Against the direct path's bf16 GEMMs, forward+backward
+// at batch 128, CPU ms on Zen 4 (direct bf16 → fp32 Winograd): 64→64@32
+// 202 → 237, 128→128@16 176 → 170, 256→256@8 191 → 165
+// (BenchmarkConv2dPrecision); at a tie fp32 is the more accurate choice.
+// Benchmarks and tests change it.
+var winoBF16MaxSide = 16
+
 // winogradFits reports whether Conv2d of geometry geo with o output channels
-// takes the Winograd path. BF16 tapes keep the direct path: rounding
-// Winograd-domain operands to bf16 would add to the transforms' error.
+// takes the Winograd path.
 func winogradFits(g *Tape, geo *convGeom, o int) bool {
-	return g.precision == FP32 && geo.kh == 3 && geo.kw == 3 && geo.stride == 1 && geo.pad == 1 &&
-		min(geo.c, o) >= winoMinChannels && max(geo.h, geo.w) <= winoMaxSide
+	maxSide := winoMaxSide
+	if g.precision == BF16 {
+		maxSide = min(maxSide, winoBF16MaxSide)
+	}
+	return geo.kh == 3 && geo.kw == 3 && geo.stride == 1 && geo.pad == 1 &&
+		min(geo.c, o) >= winoMinChannels && max(geo.h, geo.w) <= maxSide
 }
 
 // conv2dWinograd is Conv2d for the shapes winogradFits accepts.

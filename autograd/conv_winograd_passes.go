@@ -4,11 +4,13 @@ import (
 	"slices"
 
 	"github.com/mmpoison/mmpoison/internal/parallel"
+	"github.com/mmpoison/mmpoison/simd"
 )
 
 // The passes of a Winograd convolution over a batch, chunk by chunk: tile
 // transforms in, 36 GEMMs (one per ξ, split over the workers, each GEMM
-// single-threaded), tile transforms out.
+// single-threaded), tile transforms out. The GEMMs are fp32 whatever the
+// tape's precision: the transforms amplify operand rounding about 20x.
 
 // winoKernels returns the transformed kernels u [36][rows][cols] of w
 // [o][c][3][3]: rows = o, cols = c, or with flip the kernels of the input
@@ -69,7 +71,7 @@ func winoForward(g *Tape, x []float32, q winoGeom, u, bias, y []float32, accumul
 		nt := (i1 - i0) * q.tiles
 		winoInputs(x[i0*q.in*inPlane:i1*q.in*inPlane], &q, v, nt)
 		winoParallel(winoX, 1, func(xi int) {
-			g.gemm(false, false, q.out, nt, q.in, 1, u[xi*q.out*q.in:], q.in, v[xi*q.in*nt:], nt, 0, m[xi*q.out*nt:], nt)
+			simd.Sgemm(false, false, q.out, nt, q.in, 1, u[xi*q.out*q.in:], q.in, v[xi*q.in*nt:], nt, 0, m[xi*q.out*nt:], nt)
 		})
 		winoOutputs(m, nt, &q, bias, y[i0*q.out*inPlane:i1*q.out*inPlane], accumulate)
 	})
@@ -91,7 +93,7 @@ func winoWeightGrad(g *Tape, x, dy []float32, q winoGeom, dw []float32) {
 		winoInputs(x[i0*q.in*plane:i1*q.in*plane], &q, v, nt)
 		winoGradOutputs(dy[i0*q.out*plane:i1*q.out*plane], &q, dm, nt)
 		winoParallel(winoX, 1, func(xi int) {
-			g.gemm(false, true, q.out, q.in, nt, 1, dm[xi*q.out*nt:], nt, v[xi*q.in*nt:], nt, 1, du[xi*q.out*q.in:], q.in)
+			simd.Sgemm(false, true, q.out, q.in, nt, 1, dm[xi*q.out*nt:], nt, v[xi*q.in*nt:], nt, 1, du[xi*q.out*q.in:], q.in)
 		})
 	})
 	kernels := q.out * q.in

@@ -271,8 +271,8 @@ func TestWinogradAccuracyUnitVariance(t *testing.T) {
 	}
 }
 
-// The dispatch takes Winograd only for stride-1 pad-1 3x3 FP32 layers
-// within the thresholds.
+// The dispatch takes Winograd only for stride-1 pad-1 3x3 layers within
+// the thresholds; BF16 tapes only up to winoBF16MaxSide.
 func TestWinogradFits(t *testing.T) {
 	g := NewTape()
 	for _, tc := range []struct {
@@ -281,7 +281,9 @@ func TestWinogradFits(t *testing.T) {
 		want             bool
 	}{
 		{winoMinChannels, winoMinChannels, winoMaxSide, 3, 1, 1, false, true},
-		{winoMinChannels, winoMinChannels, winoMaxSide, 3, 1, 1, true, false},
+		{winoMinChannels, winoMinChannels, winoMaxSide, 3, 1, 1, true, winoMaxSide <= winoBF16MaxSide},
+		{winoMinChannels, winoMinChannels, winoBF16MaxSide, 3, 1, 1, true, true},
+		{winoMinChannels, winoMinChannels, winoBF16MaxSide + 1, 3, 1, 1, true, false},
 		{winoMinChannels, winoMinChannels, winoMaxSide, 3, 2, 1, false, false},
 		{winoMinChannels, winoMinChannels, winoMaxSide, 3, 1, 0, false, false},
 		{winoMinChannels, winoMinChannels, winoMaxSide, 1, 1, 1, false, false},

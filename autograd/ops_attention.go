@@ -4,7 +4,6 @@ import (
 	"math"
 
 	"github.com/mmpoison/mmpoison/internal/parallel"
-	"github.com/mmpoison/mmpoison/simd"
 )
 
 // Fused attention: softmax(scale·q·kᵀ)·v per (batch, head) without
@@ -23,6 +22,9 @@ type attnLayout struct {
 	causal             bool
 	scale              float32
 	offsets            func(item int) (q, k, v, o int)
+	// gemm is the tape's GEMM (precision.go), so BF16 tapes multiply in
+	// bf16 here too, as PyTorch's autocast does for attention's bmm.
+	gemm func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)
 }
 
 // ScaledDotProductAttention computes softmax(q·kᵀ/√Dh)·v for q
@@ -85,9 +87,11 @@ func attnScale(dh int) float32 {
 // attention runs the fused forward pass into out and records the backward
 // pass. q, k and v may be the same tensor (AttentionQKV). Short items take
 // the row kernels (ops_attention_rows.go) and keep their probabilities for
-// backward; longer ones take Sgemm and keep only each row's log-sum-exp.
+// backward; longer ones take the tape's GEMM and keep only each row's
+// log-sum-exp.
 func (g *Tape) attention(lay attnLayout, out, q, k, v *Tensor) *Tensor {
 	record := g.needsGrad(q, k, v)
+	lay.gemm = g.gemm
 	rows := lay.useRows()
 	perSaved, perScratch := lay.tq, lay.tq*lay.tk // per item, GEMM path
 	if rows {
@@ -180,7 +184,7 @@ func (lay *attnLayout) keys(r int) int {
 // scores into P with the stored values instead of normalising again.
 func (lay *attnLayout) scores(q, k, s, lse []float32, rebuild bool) {
 	tq, tk := lay.tq, lay.tk
-	simd.Sgemm(false, true, tq, tk, lay.dh, lay.scale, q, lay.ldq, k, lay.ldk, 0, s, tk)
+	lay.gemm(false, true, tq, tk, lay.dh, lay.scale, q, lay.ldq, k, lay.ldk, 0, s, tk)
 	for r := range tq {
 		row := s[r*tk : (r+1)*tk]
 		n := lay.keys(r)
@@ -199,7 +203,7 @@ func (lay *attnLayout) scores(q, k, s, lse []float32, rebuild bool) {
 // forward computes one item's output o = P·v.
 func (lay *attnLayout) forward(q, k, v, o, s, lse []float32) {
 	lay.scores(q, k, s, lse, false)
-	simd.Sgemm(false, false, lay.tq, lay.dh, lay.tk, 1, s, lay.tk, v, lay.ldv, 0, o, lay.ldo)
+	lay.gemm(false, false, lay.tq, lay.dh, lay.tk, 1, s, lay.tk, v, lay.ldv, 0, o, lay.ldo)
 }
 
 // backward adds one item's gradients into gq, gk, gv (each may be nil).
@@ -210,12 +214,12 @@ func (lay *attnLayout) backward(q, k, v, do, gq, gk, gv, lse, s []float32) {
 	p, dp := s[:tq*tk], s[tq*tk:2*tq*tk]
 	lay.scores(q, k, p, lse, true)
 	if gv != nil {
-		simd.Sgemm(true, false, tk, dh, tq, 1, p, tk, do, lay.ldo, 1, gv, lay.ldv)
+		lay.gemm(true, false, tk, dh, tq, 1, p, tk, do, lay.ldo, 1, gv, lay.ldv)
 	}
 	if gq == nil && gk == nil {
 		return
 	}
-	simd.Sgemm(false, true, tq, tk, dh, 1, do, lay.ldo, v, lay.ldv, 0, dp, tk)
+	lay.gemm(false, true, tq, tk, dh, 1, do, lay.ldo, v, lay.ldv, 0, dp, tk)
 	for r := range tq {
 		pr, dr := p[r*tk:(r+1)*tk], dp[r*tk:(r+1)*tk]
 		n := lay.keys(r)
@@ -226,9 +230,9 @@ func (lay *attnLayout) backward(q, k, v, do, gq, gk, gv, lse, s []float32) {
 		clear(dr[n:])
 	}
 	if gq != nil {
-		simd.Sgemm(false, false, tq, dh, tk, lay.scale, dp, tk, k, lay.ldk, 1, gq, lay.ldq)
+		lay.gemm(false, false, tq, dh, tk, lay.scale, dp, tk, k, lay.ldk, 1, gq, lay.ldq)
 	}
 	if gk != nil {
-		simd.Sgemm(true, false, tk, dh, tq, lay.scale, dp, tk, q, lay.ldq, 1, gk, lay.ldk)
+		lay.gemm(true, false, tk, dh, tq, lay.scale, dp, tk, q, lay.ldq, 1, gk, lay.ldk)
 	}
 }

@@ -54,14 +54,15 @@ func (g *Tape) SetPrecision(p Precision) Precision {
 func (g *Tape) Precision() Precision { return g.precision }
 
 // BF16MinWork is the smallest m·n·k of a GEMM that BF16 precision runs in
-// bf16; smaller products stay fp32, where rounding operands to bf16 while
-// packing costs more than the bf16 kernel saves. On Zen 4 (AVX512_BF16, two
-// busy cores) bf16 was 3-4x slower at 128×16×192 (a ViT patch-embedding
-// image), 0.6-1x at 128³, 0.85x at 256³ and up to 1.1x at 512³, and this
-// threshold cut the CPU time of a tiny-preset training step by about 10%
-// against rounding every GEMM. Set it to 0 to round every GEMM (tests,
-// numerical studies); change it only while no tape is running.
-var BF16MinWork = 1 << 25
+// bf16; smaller products stay fp32. With the AVX512_BF16 kernel (Zen 4, see
+// BenchmarkGemmStepShapes) bf16 took 0.5-0.7x the CPU time of fp32 on every
+// GEMM of the peer-vit and peer-resnet steps, from 65×65×64 and 128×16×192
+// up to 8320×1024×256, whatever the aspect ratio (m or n of 4, depth 8).
+// Below 32³ multiply-adds a GEMM takes about a microsecond either way, so
+// those tiny products keep fp32's accuracy at no measurable cost. Set it to
+// 0 to round every GEMM (tests, numerical studies); change it only while no
+// tape is running.
+var BF16MinWork = 1 << 15
 
 // gemm is simd.GemmBF16 in BF16 mode for products of at least BF16MinWork
 // multiply-adds and simd.Sgemm otherwise. It only reads the tape, so ops may

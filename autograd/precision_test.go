@@ -170,20 +170,59 @@ func TestBF16Linear(t *testing.T) {
 	})
 }
 
+// TestBF16Conv2d checks the conv routes in BF16 mode against the bf16
+// bound, with the default bands (whole images at these sizes) and with
+// bands of one output row, as the fp32 band tests do.
 func TestBF16Conv2d(t *testing.T) {
 	rng := newRNG(4)
-	for _, c := range []struct{ n, ch, hw, o, kk, stride, pad int }{
-		{3, 5, 9, 7, 3, 1, 1},  // im2col, several images (batch-parallel tasks)
-		{1, 4, 11, 6, 3, 2, 0}, // strided, one image (parallel GEMM)
-		{2, 16, 5, 9, 1, 1, 0}, // 1x1 direct
-	} {
-		x := randParam(rng, -1, 1, c.n, c.ch, c.hw, c.hw)
-		w := randParam(rng, -1, 1, c.o, c.ch, c.kk, c.kk)
-		b := randParam(rng, -1, 1, c.o)
-		k := max(c.ch*c.kk*c.kk, c.o, c.hw*c.hw)
-		checkBF16(t, "Conv2d"+shapeName(w.Shape), k, []*Tensor{x, w, b}, map[int]bool{2: true}, func(g *Tape, in []*Tensor) *Tensor {
-			return g.Conv2d(in[0], in[1], in[2], c.stride, c.pad)
-		})
+	for _, oneRow := range []bool{false, true} {
+		if oneRow {
+			oldBand, oldMin := convBandFloats, convMinBandCols
+			convBandFloats, convMinBandCols = 1, 1
+			t.Cleanup(func() { convBandFloats, convMinBandCols = oldBand, oldMin })
+		}
+		for _, c := range []struct{ n, ch, hw, o, kk, stride, pad int }{
+			{3, 5, 9, 7, 3, 1, 1},  // im2col, several images (batch-parallel tasks), flipped-weight dX
+			{1, 4, 11, 6, 3, 2, 0}, // strided, one image (parallel GEMM), scatter dX
+			{2, 16, 5, 9, 1, 1, 0}, // 1x1 direct
+			{4, 3, 16, 8, 4, 4, 0}, // patch embedding: grouped small planes
+		} {
+			x := randParam(rng, -1, 1, c.n, c.ch, c.hw, c.hw)
+			w := randParam(rng, -1, 1, c.o, c.ch, c.kk, c.kk)
+			b := randParam(rng, -1, 1, c.o)
+			k := max(c.ch*c.kk*c.kk, c.o, c.n*c.hw*c.hw)
+			name := fmt.Sprintf("Conv2d%v/oneRowBands=%v", w.Shape, oneRow)
+			checkBF16(t, name, k, []*Tensor{x, w, b}, map[int]bool{2: true}, func(g *Tape, in []*Tensor) *Tensor {
+				return g.Conv2d(in[0], in[1], in[2], c.stride, c.pad)
+			})
+		}
+	}
+}
+
+// On a BF16 tape a Winograd-shaped layer either takes the direct path
+// (bf16 GEMMs, within the bf16 bound) or, at planes up to winoBF16MaxSide,
+// Winograd with fp32 GEMMs: bit-identical to an FP32 tape's Winograd.
+func TestBF16Conv2dWinograd(t *testing.T) {
+	winoForce(t, true, 8)
+	defer func(side int) { winoBF16MaxSide = side }(winoBF16MaxSide)
+	rng := newRNG(7)
+	x := randParam(rng, -1, 1, 3, 6, 9, 9)
+	w := randParam(rng, -1, 1, 5, 6, 3, 3)
+	b := randParam(rng, -1, 1, 5)
+	op := func(g *Tape, in []*Tensor) *Tensor { return g.Conv2d(in[0], in[1], in[2], 1, 1) }
+	winoBF16MaxSide = 8 // the 9x9 planes are too large: direct path
+	checkBF16(t, "Conv2d winograd-shaped", 3*9*9, []*Tensor{x, w, b}, map[int]bool{2: true}, op)
+
+	winoBF16MaxSide = 9
+	lw := convTestWeights(newRNG(8), 3*5*9*9)
+	outF, gradF := precisionRun(FP32, []*Tensor{x, w, b}, lw, op)
+	outB, gradB := precisionRun(BF16, []*Tensor{x, w, b}, lw, op)
+	for what, pair := range map[string][2][]float32{"y": {outB, outF}, "dx": {gradB[0], gradF[0]}, "dw": {gradB[1], gradF[1]}} {
+		for i := range pair[0] {
+			if pair[0][i] != pair[1][i] {
+				t.Fatalf("Winograd on a BF16 tape: %s[%d] = %g, FP32 tape %g: its GEMMs must stay fp32", what, i, pair[0][i], pair[1][i])
+			}
+		}
 	}
 }
 
@@ -228,3 +267,41 @@ func TestParsePrecision(t *testing.T) {
 }
 
 func shapeName(s []int) string { return fmt.Sprint(s) }
+
+// Attention's GEMM path multiplies in bf16 on BF16 tapes: outputs and
+// gradients stay within a few bf16 steps of fp32 (scores of |q·k|/8 ≲ 2
+// move by ≲ 2⁻⁷ relative, so the softmax-weighted sums move by about that
+// much of their size) yet differ from it; the row kernels used for short
+// sequences stay fp32, bit-identical.
+func TestBF16Attention(t *testing.T) {
+	roundEveryGEMM(t)
+	defer func(old int) { attnRowsMaxWork = old }(attnRowsMaxWork)
+	rng := newRNG(9)
+	qkv := randParam(rng, -1, 1, 2, 19, 3*64)
+	w := convTestWeights(rng, 2*19*64)
+	op := func(g *Tape, in []*Tensor) *Tensor { return g.AttentionQKV(in[0], 2, true) }
+	for _, rows := range []bool{false, true} {
+		attnRowsMaxWork = 0
+		if rows {
+			attnRowsMaxWork = 1 << 30
+		}
+		outF, gradF := precisionRun(FP32, []*Tensor{qkv}, w, op)
+		outB, gradB := precisionRun(BF16, []*Tensor{qkv}, w, op)
+		for what, pair := range map[string][2][]float32{"out": {outB, outF}, "grad": {gradB[0], gradF[0]}} {
+			got, want := pair[0], pair[1]
+			var maxDiff, scale float64
+			for i := range got {
+				maxDiff = max(maxDiff, math.Abs(float64(got[i])-float64(want[i])))
+				scale = max(scale, math.Abs(float64(want[i])))
+			}
+			switch {
+			case rows && maxDiff != 0:
+				t.Errorf("row kernels, %s: bf16 tape differs from fp32 by %.3g; they have no GEMM to round", what, maxDiff)
+			case !rows && maxDiff > scale/32:
+				t.Errorf("GEMM path, %s: bf16 differs from fp32 by %.3g, beyond 1/32 of the largest value %.3g", what, maxDiff, scale)
+			case !rows && maxDiff < scale/1e4:
+				t.Errorf("GEMM path, %s: bf16 matches fp32 to %.3g of %.3g: the bf16 GEMMs did not run", what, maxDiff, scale)
+			}
+		}
+	}
+}

@@ -49,10 +49,14 @@ type TrainResult struct {
 	Params      int       `json:"params"`
 	StepSeconds []float64 `json:"step_s"`
 	MedianStepS float64   `json:"median_step_s"`
-	PairsPerS   float64   `json:"pairs_per_s"`
-	PeakRSSMB   *float64  `json:"peak_rss_mb"` // null where the OS does not report it
-	LossFirst   float64   `json:"loss_first"`
-	LossLast    float64   `json:"loss_last"`
+	// StepCPUS is the process's CPU seconds (all threads) of each timed
+	// step: on a shared machine it tells work done from time spent waiting.
+	StepCPUS       []float64 `json:"step_cpu_s"`
+	MedianStepCPUS float64   `json:"median_step_cpu_s"`
+	PairsPerS      float64   `json:"pairs_per_s"`
+	PeakRSSMB      *float64  `json:"peak_rss_mb"` // null where the OS does not report it
+	LossFirst      float64   `json:"loss_first"`
+	LossLast       float64   `json:"loss_last"`
 }
 
 // RunTrain times full training steps (forward, InfoNCE loss, backward,
@@ -98,23 +102,25 @@ func RunTrain(opts TrainOptions, w io.Writer, asJSON bool) (*TrainResult, error)
 		g.SetPrecision(autograd.BF16)
 	}
 	for i := 0; i < opts.Warmup+steps; i++ {
-		t0 := time.Now()
+		t0, cpu0 := time.Now(), processCPUSeconds()
 		g.Reset() // returns last step's buffers to the pool: no per-step growth
 		loss := m.Loss(g, images, ids, eot)
 		optim.ZeroGrad()
 		g.Backward(loss)
 		optim.Step()
-		dt := time.Since(t0).Seconds()
+		dt, cpu := time.Since(t0).Seconds(), processCPUSeconds()-cpu0
 		if i == 0 {
 			res.LossFirst = float64(loss.Item())
 		}
 		res.LossLast = float64(loss.Item())
 		if i >= opts.Warmup {
 			res.StepSeconds = append(res.StepSeconds, dt)
+			res.StepCPUS = append(res.StepCPUS, cpu)
 		}
 	}
 	g.Reset()
 	res.MedianStepS = median(res.StepSeconds)
+	res.MedianStepCPUS = median(res.StepCPUS)
 	res.PairsPerS = float64(batch) / res.MedianStepS
 	res.PeakRSSMB = PeakRSSMB()
 	return res, writeTrainResult(w, res, asJSON)
@@ -206,8 +212,8 @@ func writeTrainResult(w io.Writer, r *TrainResult, asJSON bool) error {
 		_, err = fmt.Fprintf(w, "%s\n", line)
 		return err
 	}
-	_, err := fmt.Fprintf(w, "mmpoison arch=%s precision=%s threads=%d simd=%s batch=%d params=%.2fM\nstep_s %s\nloss first=%.4f last=%.4f\nRESULT arch=%s precision=%s median_step_s=%.3f pairs_per_s=%.1f peak_rss_MiB=%s\n",
+	_, err := fmt.Fprintf(w, "mmpoison arch=%s precision=%s threads=%d simd=%s batch=%d params=%.2fM\nstep_s %s\nloss first=%.4f last=%.4f\nRESULT arch=%s precision=%s median_step_s=%.3f median_step_cpu_s=%.3f pairs_per_s=%.1f peak_rss_MiB=%s\n",
 		r.Arch, r.Precision, r.Threads, r.SIMD, r.Batch, float64(r.Params)/1e6, formatSeconds(r.StepSeconds),
-		r.LossFirst, r.LossLast, r.Arch, r.Precision, r.MedianStepS, r.PairsPerS, formatRSS(r.PeakRSSMB))
+		r.LossFirst, r.LossLast, r.Arch, r.Precision, r.MedianStepS, r.MedianStepCPUS, r.PairsPerS, formatRSS(r.PeakRSSMB))
 	return err
 }

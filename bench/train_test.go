@@ -49,6 +49,12 @@ func TestRunTrainJSON(t *testing.T) {
 		if steps, _ := got["step_s"].([]any); len(steps) != 3 {
 			t.Errorf("%s: step_s has %d entries, want the 3 timed steps", arch, len(steps))
 		}
+		if cpu, _ := got["step_cpu_s"].([]any); len(cpu) != 3 {
+			t.Errorf("%s: step_cpu_s has %d entries, want the 3 timed steps", arch, len(cpu))
+		}
+		if cpu, _ := got["median_step_cpu_s"].(float64); cpu < 0 || math.IsNaN(cpu) {
+			t.Errorf("%s: median_step_cpu_s = %v", arch, got["median_step_cpu_s"])
+		}
 		if pps, _ := got["pairs_per_s"].(float64); !(pps > 0) || math.IsInf(pps, 0) {
 			t.Errorf("%s: pairs_per_s = %v", arch, got["pairs_per_s"])
 		}
@@ -70,7 +76,7 @@ func TestRunTrainText(t *testing.T) {
 	if _, err := RunTrain(TrainOptions{Arch: "vit", Steps: 1, Batch: 2, Model: shrunkConfig(t, "vit")}, &out, false); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"step_s ", "RESULT arch=vit precision=fp32 ", "pairs_per_s=", "peak_rss_MiB="} {
+	for _, want := range []string{"step_s ", "RESULT arch=vit precision=fp32 ", "median_step_cpu_s=", "pairs_per_s=", "peak_rss_MiB="} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("text output lacks %q:\n%s", want, out.String())
 		}
