@@ -80,7 +80,7 @@ section="$tmp/section.md"
   echo "## CLIP training step and image embedding (batch 128, 64×64, ../shared/peers/torch_clip_step.py config)"
   echo
   echo "Machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores; $(date -u +%Y-%m-%d). $THREADS threads each; medians of $STEPS training steps after $WARMUP warm-up (embedding: $EMBED_STEPS after $EMBED_WARMUP), peer and mmpoison interleaved in one session. Load average (1/5/15 min) before: $load_before, after: $load_after."
-  echo "Precisions: $precisions (bf16 rows appear once mmpoison trains in bf16). Peak RSS: VmHWM of the mmpoison process; ru_maxrss of the Python process (includes the interpreter and torch libraries)."
+  echo "Precisions: $precisions; bf16 is mixed precision (PyTorch: torch.autocast; mmpoison: GEMMs of at least 2^15 multiply-adds in bf16 with fp32 accumulation, fp32 master weights). Peak RSS: VmHWM of the mmpoison process; ru_maxrss of the Python process (includes the interpreter and torch libraries)."
   echo
   echo "$tables"
   echo "<!-- train:end -->"
