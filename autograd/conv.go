@@ -12,12 +12,17 @@ import "fmt"
 // (see precision.go); 1x1 stride-1 unpadded convolutions skip im2col.
 // Images are shared out over the worker pool when there are at least as many
 // as workers; otherwise images run in turn and the GEMM itself is parallel.
-// Two shapes take their own paths: strided convolutions with small output
+// Three shapes take their own paths: patch convolutions (kernel = stride,
+// no padding: the ViT's patch embedding) copy patches into GEMM rows
+// (conv_patch.go), other strided convolutions with small output
 // planes batch several images per GEMM (conv_small.go), and stride-1 3x3
 // layers with small planes and many channels use Winograd F(4x4,3x3)
 // (conv_winograd.go), which needs a quarter of the multiplications.
 func (g *Tape) Conv2d(x, w, b *Tensor, stride, pad int) *Tensor {
 	geo := convCheck(x, w, b, stride, pad)
+	if convUsePatch(&geo) {
+		return g.conv2dPatch(x, w, b, &geo) // conv_patch.go
+	}
 	if convUseGrouped(&geo) {
 		return g.conv2dGrouped(x, w, b, &geo) // conv_small.go
 	}

@@ -2,8 +2,8 @@ package autograd
 
 import "github.com/mmpoison/mmpoison/internal/parallel"
 
-// Small-output-plane convolutions (strided 3x3 at 16x16, the ViT's k8 s8
-// patch embedding): per image their GEMMs have only oh·ow (64) columns, so
+// Small-output-plane convolutions (strided 3x3 at 16x16; the ViT's k8 s8
+// patch embedding too when the patch path, conv_patch.go, is off): per image their GEMMs have only oh·ow (64) columns, so
 // the per-image path repacks the weight matrix once per image for very
 // little work, and the weight-gradient GEMM has depth 64 and rereads all of
 // dW per image. Here the im2col columns of a group of images are laid side

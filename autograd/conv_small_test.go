@@ -53,7 +53,12 @@ func TestConv2dGroupedMatchesPerImage(t *testing.T) {
 					name := fmt.Sprintf("%v/threads=%d/groupCols=%d/xgrad=%v", cc, threads, groupCols, xGrad)
 					t.Run(name, func(t *testing.T) {
 						oldThreads, oldCols := parallel.SetThreads(threads), convGroupCols
-						defer func() { parallel.SetThreads(oldThreads); convGroupCols, convGroupedOn = oldCols, true }()
+						// The patch path would take the k = stride cases; this test is about the grouped path.
+						convPatchOn = false
+						defer func() {
+							parallel.SetThreads(oldThreads)
+							convGroupCols, convGroupedOn, convPatchOn = oldCols, true, true
+						}()
 						r := rand.New(rand.NewPCG(31, uint64(cc.k*10+cc.stride)))
 						x, w, b := cc.tensors(r)
 						x.SetRequiresGrad(xGrad)
@@ -95,6 +100,8 @@ func convCompare(t *testing.T, name string, got, want []float32) {
 
 // Gradients of a small grouped convolution against finite differences.
 func TestConv2dGroupedGradCheck(t *testing.T) {
+	convPatchOn = false // the k = stride case is for the grouped path here
+	defer func() { convPatchOn = true }()
 	for _, cc := range []convCase{
 		{3, 2, 7, 6, 3, 3, 2, 1, true},
 		{2, 3, 8, 8, 2, 4, 4, 0, true},
