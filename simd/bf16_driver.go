@@ -58,24 +58,34 @@ func bf16With(kern *bf16Kernel) gemmFunc {
 // bf16Blocked cuts C into a grid of one block per thread, as sgemmBlocked
 // does (same cost model), and each thread runs the whole blocked algorithm
 // on its block with its own B packing buffers. When C is split by columns,
-// every thread would round and pack the same rows of A, so A is packed once,
-// shared and read-only (one barrier per call); otherwise nothing is shared.
+// every thread would round and pack the same rows of A, so A is packed once
+// into a shared buffer, panel by panel by whichever thread needs it first
+// (no barrier: see bf16SharedA); otherwise nothing is shared.
+//
+// Measured at 2 threads (AMD EPYC, AVX512_BF16; 1024³, 2048³, 256×512×2048)
+// the grid's column split (tn = 2) with the shared A and a row split with
+// private A packing run within 1% of each other, so the SGEMM's rule stays.
+// What 2 threads lose to torch.mm is the pool waking its parked worker
+// (60-100 µs a call on this VM), not the split.
 func bf16Blocked(kern *bf16Kernel, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	tm, tn := gemmGrid(m, n, k, parallel.Chunks(parallel.Threads(), 1), kern.mr, kern.nr)
 	if tm*tn == 1 {
-		bf16Serial(kern, nil, 0, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		bf16Serial(kern, bf16Shared{}, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
 	bf16Grid(kern, tm, tn, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
 // bf16Grid cuts C into tm×tn blocks (whole panels each) and runs the serial
-// algorithm on every block, the blocks spread over the worker pool.
+// algorithm on every block, the blocks spread over the worker pool. Blocks
+// that share rows of C share their packed A (see bf16SharedA): the column
+// blocks of a row walk its panels from staggered starts, so each packs a
+// different part of A while the others are still busy with theirs.
 func bf16Grid(kern *bf16Kernel, tm, tn int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	var shared *bf16SharedA
 	if tn > 1 {
-		shared = packSharedA(kern, transA, m, k, a, lda)
-		defer bf16SharedPool.Put(shared)
+		shared = newSharedA(kern, transA, m, k, a, lda)
+		defer shared.release()
 	}
 	rowPanels, colPanels := (m+kern.mr-1)/kern.mr, (n+kern.nr-1)/kern.nr
 	parallel.For(tm*tn, 1, func(lo, hi int) {
@@ -92,19 +102,28 @@ func bf16Grid(kern *bf16Kernel, tm, tn int, transA, transB bool, m, n, k int, al
 			if transB {
 				bj = j0 * ldb
 			}
-			bf16Serial(kern, shared, i0/kern.mr, transA, transB, i1-i0, j1-j0, k, alpha, a[ai:], lda, b[bj:], ldb, beta, c[i0*ldc+j0:], ldc)
+			start := id % tn * ((i1 - i0 + kern.mr - 1) / kern.mr) / tn
+			bf16Serial(kern, bf16Shared{shared, i0 / kern.mr, start}, transA, transB, i1-i0, j1-j0, k, alpha, a[ai:], lda, b[bj:], ldb, beta, c[i0*ldc+j0:], ldc)
 		}
 	})
+}
+
+// bf16Shared is a block's view of a shared packed A: its first row panel
+// there, and the panel (counted from the block's first) where its walk over
+// the row panels starts. The zero value means A is packed privately.
+type bf16Shared struct {
+	a             *bf16SharedA
+	panel0, start int
 }
 
 // bf16Serial runs the blocked algorithm on the calling goroutine. For each
 // kc-deep slice and mc-row block of A it walks C in groups of nb columns:
 // the group's B block is packed (and rounded) into L2 just before use, and
-// every A panel (packed during the first group, unless shared holds it from
-// row panel panel0 on) sweeps it from L1.
-func bf16Serial(kern *bf16Kernel, shared *bf16SharedA, panel0 int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+// every A panel (packed during the first group, privately or into the
+// shared A) sweeps it from L1.
+func bf16Serial(kern *bf16Kernel, shared bf16Shared, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	mr, nr, mcMax := kern.mr, kern.nr, kern.mc
-	if shared != nil {
+	if shared.a != nil {
 		mcMax = m // mc only bounds the private A buffer: pack each B group once
 	}
 	bufs := bf16BufPool.Get().(*bf16Buffers)
@@ -119,7 +138,7 @@ func bf16Serial(kern *bf16Kernel, shared *bf16SharedA, panel0 int, transA, trans
 		for ic := 0; ic < m; ic += mcMax {
 			mc := min(mcMax, m-ic)
 			aPanels := (mc + mr - 1) / mr
-			ap := shared.block(kern, pc, panel0+ic/mr, aPanels)
+			ap := shared.a.block(kern, pc, shared.panel0+ic/mr, aPanels)
 			if ap == nil {
 				bufs.a = growU32(bufs.a, aPanels*mr*kp)
 				ap = bufs.a
@@ -131,11 +150,11 @@ func bf16Serial(kern *bf16Kernel, shared *bf16SharedA, panel0 int, transA, trans
 				packBBF16(bufs.b, transB, b, ldb, pc, kc, kp, jg, ng, nr)
 				blk := bf16Block{kern: kern, ap: ap, bufs: bufs, kc: kc, kp: kp, mc: mc, nc: ng,
 					alpha: alpha, beta: betaP, c: c[ic*ldc+jg:], ldc: ldc,
-					transA: transA, a: a, lda: lda, i0: ic, p0: pc}
+					transA: transA, a: a, lda: lda, i0: ic, p0: pc, shared: shared}
 				if kern.tilePF != nil {
 					blk.pf = nextBGroup(kern, transB, b, ldb, m, n, k, pc, ic+mc, jg+ng, kp)
 				}
-				blk.run(aPanels, bPanels, jg == 0 && shared == nil)
+				blk.run(aPanels, bPanels, jg == 0)
 			}
 		}
 	}
@@ -148,6 +167,7 @@ type bf16Block struct {
 	bufs           *bf16Buffers // packed B group, edge tile
 	pf             bf16Prefetch // the next B group's source, fetched by the tiles
 	kc, kp, mc, nc int
+	shared         bf16Shared // where A is packed, when shared; where the walk starts
 	alpha, beta    float32
 	c              []float32 // C at the block's top-left corner
 	ldc            int
@@ -174,18 +194,26 @@ func (g *bf16Block) packRows(r0, r1 int) {
 }
 
 // run computes every tile of the block, row panel by row panel so one A
-// panel stays in L1 while it sweeps the L2-resident B group. With pack set
-// each A panel is packed just before its first use (all at once when A is
-// transposed: op(A)'s rows are then columns of a, read row by row).
-func (g *bf16Block) run(aPanels, bPanels int, pack bool) {
+// panel stays in L1 while it sweeps the L2-resident B group; the walk
+// starts at panel g.shared.start and wraps around. With first set each A panel is
+// packed just before its first use: privately (all at once when A is
+// transposed: op(A)'s rows are then columns of a, read row by row), or in
+// the shared A by whichever thread gets to it first.
+func (g *bf16Block) run(aPanels, bPanels int, first bool) {
 	mr, nr, kp := g.kern.mr, g.kern.nr, g.kp
+	shared := g.shared.a
+	pack := first && shared == nil
 	if pack && g.transA {
 		g.packRows(0, aPanels)
 		pack = false
 	}
-	for r := 0; r < aPanels; r++ {
-		if pack {
+	for i := 0; i < aPanels; i++ {
+		r := (g.shared.start + i) % aPanels
+		switch {
+		case pack:
 			g.packRows(r, r+1)
+		case first && shared != nil:
+			shared.ensure(g.p0, g.shared.panel0+g.i0/mr+r)
 		}
 		apan := g.ap[r*mr*kp : (r+1)*mr*kp]
 		rows := min(mr, g.mc-r*mr)
