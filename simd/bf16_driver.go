@@ -87,24 +87,9 @@ func bf16Grid(kern *bf16Kernel, tm, tn int, transA, transB bool, m, n, k int, al
 		shared = newSharedA(kern, transA, m, k, a, lda)
 		defer shared.release()
 	}
-	rowPanels, colPanels := (m+kern.mr-1)/kern.mr, (n+kern.nr-1)/kern.nr
-	parallel.For(tm*tn, 1, func(lo, hi int) {
-		for id := lo; id < hi; id++ {
-			i0, i1 := splitPanels(id/tn, tm, rowPanels, kern.mr, m)
-			j0, j1 := splitPanels(id%tn, tn, colPanels, kern.nr, n)
-			if i0 >= i1 || j0 >= j1 {
-				continue
-			}
-			ai, bj := i0*lda, j0 // offsets of the block's first row of op(A) and column of op(B)
-			if transA {
-				ai = i0
-			}
-			if transB {
-				bj = j0 * ldb
-			}
-			start := id % tn * ((i1 - i0 + kern.mr - 1) / kern.mr) / tn
-			bf16Serial(kern, bf16Shared{shared, i0 / kern.mr, start}, transA, transB, i1-i0, j1-j0, k, alpha, a[ai:], lda, b[bj:], ldb, beta, c[i0*ldc+j0:], ldc)
-		}
+	gridBlocks(tm, tn, kern.mr, kern.nr, m, n, lda, ldb, transA, transB, func(id, i0, i1, j0, j1, ai, bj int) {
+		start := id % tn * ((i1 - i0 + kern.mr - 1) / kern.mr) / tn
+		bf16Serial(kern, bf16Shared{shared, i0 / kern.mr, start}, transA, transB, i1-i0, j1-j0, k, alpha, a[ai:], lda, b[bj:], ldb, beta, c[i0*ldc+j0:], ldc)
 	})
 }
 

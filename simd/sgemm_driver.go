@@ -64,22 +64,32 @@ func sgemmBlocked(kern *gemmKernel, transA, transB bool, m, n, k int, alpha floa
 // sgemmGrid cuts C into tm×tn blocks (whole panels each) and runs the serial
 // algorithm on every block, the blocks spread over the worker pool.
 func sgemmGrid(kern *gemmKernel, tm, tn int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	rowPanels, colPanels := (m+kern.mr-1)/kern.mr, (n+kern.nr-1)/kern.nr
+	gridBlocks(tm, tn, kern.mr, kern.nr, m, n, lda, ldb, transA, transB, func(_, i0, i1, j0, j1, ai, bj int) {
+		sgemmSerial(kern, transA, transB, i1-i0, j1-j0, k, alpha, a[ai:], lda, b[bj:], ldb, beta, c[i0*ldc+j0:], ldc)
+	})
+}
+
+// gridBlocks calls fn for every non-empty block of a tm×tn grid over the m×n
+// C, each block whole mr×nr panels, the blocks spread over the worker pool.
+// fn gets the block's index, its rows [i0, i1) and columns [j0, j1), and the
+// offsets in a and b of its first row of op(A) and first column of op(B).
+func gridBlocks(tm, tn, mr, nr, m, n, lda, ldb int, transA, transB bool, fn func(id, i0, i1, j0, j1, ai, bj int)) {
+	rowPanels, colPanels := (m+mr-1)/mr, (n+nr-1)/nr
 	parallel.For(tm*tn, 1, func(lo, hi int) {
 		for id := lo; id < hi; id++ {
-			i0, i1 := splitPanels(id/tn, tm, rowPanels, kern.mr, m)
-			j0, j1 := splitPanels(id%tn, tn, colPanels, kern.nr, n)
+			i0, i1 := splitPanels(id/tn, tm, rowPanels, mr, m)
+			j0, j1 := splitPanels(id%tn, tn, colPanels, nr, n)
 			if i0 >= i1 || j0 >= j1 {
 				continue
 			}
-			ai, bj := i0*lda, j0 // offsets of the block's first row of op(A) and column of op(B)
+			ai, bj := i0*lda, j0
 			if transA {
 				ai = i0
 			}
 			if transB {
 				bj = j0 * ldb
 			}
-			sgemmSerial(kern, transA, transB, i1-i0, j1-j0, k, alpha, a[ai:], lda, b[bj:], ldb, beta, c[i0*ldc+j0:], ldc)
+			fn(id, i0, i1, j0, j1, ai, bj)
 		}
 	})
 }
