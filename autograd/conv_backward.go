@@ -15,19 +15,7 @@ func convBackward(g *Tape, x, w, b, out *Tensor, p *convPlan) {
 	if dx == nil && dw == nil {
 		return
 	}
-	// Per-task weight-gradient accumulators, summed after the loop; with one
-	// task the GEMMs add straight into dw.
-	var dwParts [][]float32
-	if dw != nil {
-		if p.tasks == 1 {
-			dwParts = [][]float32{dw}
-		} else {
-			dwParts = p.taskBuffers(g, len(dw))
-			for _, part := range dwParts {
-				clear(part)
-			}
-		}
-	}
+	dwParts := weightGradParts(g, dw, p.tasks)
 	var flip *convFlip
 	if dx != nil && !geo.direct {
 		flip = newConvFlip(g, w, geo, p.tasks)
@@ -75,14 +63,7 @@ func convBackward(g *Tape, x, w, b, out *Tensor, p *convPlan) {
 			flip.inputGrad(g, task, dyi, dxi)
 		}
 	})
-	if dw != nil && p.tasks > 1 {
-		for _, part := range dwParts {
-			for i, v := range part {
-				dw[i] += v
-			}
-		}
-		releaseTaskBuffers(g, dwParts)
-	}
+	mergeWeightGradParts(g, dw, dwParts)
 	releaseTaskBuffers(g, cols)
 	releaseTaskBuffers(g, dcols)
 	flip.release(g)

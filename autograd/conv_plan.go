@@ -80,3 +80,35 @@ func bands(total, band int, fn func(y0, y1 int)) {
 		fn(y0, min(y0+band, total))
 	}
 }
+
+// weightGradParts returns one weight-gradient accumulator per task, so tasks
+// never race on dw: with one task that is dw itself (the GEMMs add straight
+// into it), otherwise zeroed tape buffers that mergeWeightGradParts sums in.
+// A nil dw gives nil.
+func weightGradParts(g *Tape, dw []float32, tasks int) [][]float32 {
+	if dw == nil {
+		return nil
+	}
+	if tasks == 1 {
+		return [][]float32{dw}
+	}
+	parts := (&convPlan{tasks: tasks}).taskBuffers(g, len(dw))
+	for _, part := range parts {
+		clear(part)
+	}
+	return parts
+}
+
+// mergeWeightGradParts adds weightGradParts' accumulators into dw, in task
+// order, and releases them.
+func mergeWeightGradParts(g *Tape, dw []float32, parts [][]float32) {
+	if dw == nil || len(parts) < 2 {
+		return
+	}
+	for _, part := range parts {
+		for i, v := range part {
+			dw[i] += v
+		}
+	}
+	releaseTaskBuffers(g, parts)
+}

@@ -21,19 +21,7 @@ func convGroupedBackward(g *Tape, x, w, b, out *Tensor, p *convGroups) {
 	if dx == nil && dw == nil {
 		return
 	}
-	// Per-task weight-gradient accumulators, summed after the loop; with one
-	// task the GEMMs add straight into dw.
-	var dwParts [][]float32
-	if dw != nil {
-		if p.tasks == 1 {
-			dwParts = [][]float32{dw}
-		} else {
-			dwParts = p.taskBuffers(g, len(dw))
-			for _, part := range dwParts {
-				clear(part)
-			}
-		}
-	}
+	dwParts := weightGradParts(g, dw, p.tasks)
 	dys := p.taskBuffers(g, o*p.cols())
 	cols := p.taskBuffers(g, geo.colRows*p.cols()) // col for dW, then dcol for dX
 	pads := p.taskBuffers(g, max(1, p.taps.padFloats))
@@ -54,14 +42,7 @@ func convGroupedBackward(g *Tape, x, w, b, out *Tensor, p *convGroups) {
 			}
 		}
 	})
-	if dw != nil && p.tasks > 1 {
-		for _, part := range dwParts {
-			for i, v := range part {
-				dw[i] += v
-			}
-		}
-		releaseTaskBuffers(g, dwParts)
-	}
+	mergeWeightGradParts(g, dw, dwParts)
 	releaseTaskBuffers(g, dys)
 	releaseTaskBuffers(g, cols)
 	releaseTaskBuffers(g, pads)
