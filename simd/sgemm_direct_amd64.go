@@ -2,7 +2,9 @@
 
 package simd
 
-// Direct micro-kernels (sgemm_direct_amd64.s): A, and B when bstep is not 32,
+//go:generate sh -c "python3 sgemm_direct_asmgen.py > sgemm_direct_amd64.s"
+
+// Direct micro-kernels (sgemm_direct_amd64.s, written by sgemm_direct_asmgen.py): A, and B when bstep is not 32,
 // are read where they lie in the caller's matrices.
 
 //go:noescape
