@@ -3,6 +3,8 @@ package autograd
 import (
 	"fmt"
 	"testing"
+
+	"github.com/mmpoison/mmpoison/internal/cputime"
 )
 
 // Benchmarks of the ops that dominate a CLIP training step, forward and
@@ -69,12 +71,12 @@ func benchFwdBwd(b *testing.B, params []*Tensor, op func(g *Tape) *Tensor) {
 	step()
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu0 := processCPUSeconds()
+	cpu0 := cputime.Seconds()
 	for range b.N {
 		for _, p := range params {
 			p.ZeroGrad()
 		}
 		step()
 	}
-	b.ReportMetric((processCPUSeconds()-cpu0)*1e3/float64(b.N), "cpu-ms/op")
+	b.ReportMetric((cputime.Seconds()-cpu0)*1e3/float64(b.N), "cpu-ms/op")
 }

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/mmpoison/mmpoison/internal/cputime"
 )
 
 // convBenchShapes are the convolutions of the small-CLIP ResNet training
@@ -69,13 +71,13 @@ func benchMedian(b *testing.B, step func()) {
 	step()
 	var ms []float64
 	b.ResetTimer()
-	cpu0 := processCPUSeconds()
+	cpu0 := cputime.Seconds()
 	for b.Loop() {
 		t0 := time.Now()
 		step()
 		ms = append(ms, float64(time.Since(t0).Nanoseconds())/1e6)
 	}
-	b.ReportMetric((processCPUSeconds()-cpu0)*1e3/float64(b.N), "cpu-ms/op")
+	b.ReportMetric((cputime.Seconds()-cpu0)*1e3/float64(b.N), "cpu-ms/op")
 	slices.Sort(ms)
 	b.ReportMetric(ms[len(ms)/2], "ms-median")
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/mmpoison/mmpoison/internal/cputime"
 )
 
 // BenchmarkConvSmallCols times the grouped path's im2col and col2im for one
@@ -20,18 +22,18 @@ func BenchmarkConvSmallCols(b *testing.B) {
 		pad := make([]float32, taps.padFloats)
 		name := fmt.Sprintf("c=%d/h=%d/k=%d/s=%d", sh.c, sh.h, sh.k, sh.s)
 		b.Run("im2col/"+name, func(b *testing.B) {
-			cpu0 := processCPUSeconds()
+			cpu0 := cputime.Seconds()
 			for b.Loop() {
 				taps.im2col(col[geo.outPlane:], x, &geo, pad)
 			}
-			b.ReportMetric((processCPUSeconds()-cpu0)*1e9/float64(b.N)/float64(geo.imageColSize), "cpu-ns/elem")
+			b.ReportMetric((cputime.Seconds()-cpu0)*1e9/float64(b.N)/float64(geo.imageColSize), "cpu-ns/elem")
 		})
 		b.Run("col2im/"+name, func(b *testing.B) {
-			cpu0 := processCPUSeconds()
+			cpu0 := cputime.Seconds()
 			for b.Loop() {
 				taps.col2im(x, col[geo.outPlane:], &geo, pad, false)
 			}
-			b.ReportMetric((processCPUSeconds()-cpu0)*1e9/float64(b.N)/float64(geo.imageColSize), "cpu-ns/elem")
+			b.ReportMetric((cputime.Seconds()-cpu0)*1e9/float64(b.N)/float64(geo.imageColSize), "cpu-ns/elem")
 		})
 	}
 }

@@ -13,6 +13,8 @@ import (
 	"github.com/mmpoison/mmpoison/internal/parallel"
 	"github.com/mmpoison/mmpoison/nn"
 	"github.com/mmpoison/mmpoison/simd"
+
+	"github.com/mmpoison/mmpoison/internal/cputime"
 )
 
 // The optimiser of ../shared/peers/torch_clip_step.py: AdamW with weight
@@ -102,13 +104,13 @@ func RunTrain(opts TrainOptions, w io.Writer, asJSON bool) (*TrainResult, error)
 		g.SetPrecision(autograd.BF16)
 	}
 	for i := 0; i < opts.Warmup+steps; i++ {
-		t0, cpu0 := time.Now(), processCPUSeconds()
+		t0, cpu0 := time.Now(), cputime.Seconds()
 		g.Reset() // returns last step's buffers to the pool: no per-step growth
 		loss := m.Loss(g, images, ids, eot)
 		optim.ZeroGrad()
 		g.Backward(loss)
 		optim.Step()
-		dt, cpu := time.Since(t0).Seconds(), processCPUSeconds()-cpu0
+		dt, cpu := time.Since(t0).Seconds(), cputime.Seconds()-cpu0
 		if i == 0 {
 			res.LossFirst = float64(loss.Item())
 		}

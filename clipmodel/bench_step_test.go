@@ -6,6 +6,8 @@ import (
 
 	"github.com/mmpoison/mmpoison/autograd"
 	"github.com/mmpoison/mmpoison/nn"
+
+	"github.com/mmpoison/mmpoison/internal/cputime"
 )
 
 // benchVocab is the vocabulary size given to presets that leave it to the
@@ -56,13 +58,13 @@ func benchTrainStep(b *testing.B, preset string, batch int) {
 	step() // warm the tape's buffer pool and the optimiser state
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu0 := processCPUSeconds()
+	cpu0 := cputime.Seconds()
 	for range b.N {
 		step()
 	}
 	b.ReportMetric(float64(batch*b.N)/b.Elapsed().Seconds(), "pairs/s")
 	// Wall time depends on the machine's other load; CPU time much less so.
-	b.ReportMetric((processCPUSeconds()-cpu0)*1e3/float64(b.N), "cpu-ms/op")
+	b.ReportMetric((cputime.Seconds()-cpu0)*1e3/float64(b.N), "cpu-ms/op")
 }
 
 func itoa(n int) string {

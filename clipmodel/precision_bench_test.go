@@ -6,6 +6,8 @@ import (
 
 	"github.com/mmpoison/mmpoison/autograd"
 	"github.com/mmpoison/mmpoison/nn"
+
+	"github.com/mmpoison/mmpoison/internal/cputime"
 )
 
 // BenchmarkTrainStepPrecision times a tiny-preset training step (batch 128)
@@ -48,12 +50,12 @@ func BenchmarkTrainStepPrecision(b *testing.B) {
 			}
 			step()
 			b.ResetTimer()
-			cpu0 := processCPUSeconds()
+			cpu0 := cputime.Seconds()
 			for range b.N {
 				step()
 			}
 			b.ReportMetric(float64(128*b.N)/b.Elapsed().Seconds(), "pairs/s")
-			b.ReportMetric((processCPUSeconds()-cpu0)*1e3/float64(b.N), "cpu-ms/op")
+			b.ReportMetric((cputime.Seconds()-cpu0)*1e3/float64(b.N), "cpu-ms/op")
 		})
 	}
 }

@@ -1,13 +1,13 @@
 //go:build unix
 
-package bench
+package cputime
 
 import "syscall"
 
-// processCPUSeconds is the user+system CPU time this process has used. On a
-// shared machine it measures a step's work better than wall time, which
-// also counts time spent waiting for other processes.
-func processCPUSeconds() float64 {
+// Seconds is the user+system CPU time this process has used. On a shared
+// machine it measures a benchmark's work better than wall time, which also
+// counts time spent waiting for other processes.
+func Seconds() float64 {
 	var ru syscall.Rusage
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
 		return 0

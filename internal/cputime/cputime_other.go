@@ -1,0 +1,6 @@
+//go:build !unix
+
+package cputime
+
+// Seconds is not measured on this platform (always 0).
+func Seconds() float64 { return 0 }
