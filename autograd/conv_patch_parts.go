@@ -1,5 +1,7 @@
 package autograd
 
+import "github.com/mmpoison/mmpoison/simd"
+
 // convPatchPart is one task's weight and bias gradient accumulators. The
 // first task's are w's and b's gradients themselves; the others' are tape
 // buffers that their first image overwrites (so they need no clearing)
@@ -39,7 +41,7 @@ func convPatchParts(g *Tape, tasks int, dw, db []float32) []convPatchPart {
 func convPatchSumParts(g *Tape, parts []convPatchPart, dw, db []float32) {
 	for _, part := range parts[1:] {
 		if part.dw != nil {
-			convAddTo(dw, part.dw)
+			simd.Add(dw, dw, part.dw)
 			g.recycle(part.dw)
 		}
 		if part.db != nil {

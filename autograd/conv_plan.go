@@ -1,6 +1,9 @@
 package autograd
 
-import "github.com/mmpoison/mmpoison/internal/parallel"
+import (
+	"github.com/mmpoison/mmpoison/internal/parallel"
+	"github.com/mmpoison/mmpoison/simd"
+)
 
 // convBandFloats bounds one im2col band (floats): about 768 KiB, so a band
 // written by im2col is still in L2 when the GEMM packs it. Tests shrink it
@@ -106,9 +109,7 @@ func mergeWeightGradParts(g *Tape, dw []float32, parts [][]float32) {
 		return
 	}
 	for _, part := range parts {
-		for i, v := range part {
-			dw[i] += v
-		}
+		simd.Add(dw, dw, part)
 	}
 	releaseTaskBuffers(g, parts)
 }
