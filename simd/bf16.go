@@ -34,15 +34,6 @@ func ToBF16(dst []uint16, src []float32) {
 	}
 }
 
-// FromBF16 widens bf16 values to float32 (exact). dst must be at least as
-// long as src.
-func FromBF16(dst []float32, src []uint16) {
-	dst = dst[:len(src)]
-	for i, v := range src {
-		dst[i] = math.Float32frombits(uint32(v) << 16)
-	}
-}
-
 // GemmBF16 computes C = alpha·op(A)·op(B) + beta·C like Sgemm, but with the
 // entries of A and B rounded to bf16 (nearest even) before they are
 // multiplied; products are summed in float32. Every path (AMX tiles,
