@@ -66,7 +66,23 @@ func (g *Tape) Conv2d(x, w, b *Tensor, stride, pad int) *Tensor {
 		return out
 	}
 	back := func() { convBackward(g, x, w, b, out, plan) }
-	return g.record(out, back, false, x, w, b) // backward reads x and w, not out
+	// x is read for dw's GEMMs only: one per image when direct, else one
+	// per band of at least an output row.
+	bf16 := g.roundsOperands(o, geo.colRows, geo.ow)
+	if geo.direct {
+		bf16 = g.roundsOperands(o, geo.c, plane)
+	}
+	return g.recordReads(out, back, readsNone, []*Tensor{x, w, b}, []readKind{convInputRead(bf16), readsFull, readsNone})
+}
+
+// convInputRead is how a convolution's backward reads its input: through
+// x.Data when it runs, and for the weight gradient's GEMMs only, so it is
+// readsBF16 when all of those round their operands.
+func convInputRead(gemmsRound bool) readKind {
+	if gemmsRound {
+		return readsBF16
+	}
+	return readsFull
 }
 
 // convCheck validates Conv2d's arguments and returns the per-image geometry.

@@ -114,7 +114,9 @@ func (g *Tape) conv2dGrouped(x, w, b *Tensor, geo *convGeom) *Tensor {
 		return out
 	}
 	back := func() { convGroupedBackward(g, x, w, b, out, p) }
-	return g.record(out, back, false, x, w, b) // backward reads x and w, not out
+	// x is read for dw's GEMMs only, each at least one image deep.
+	xRead := convInputRead(g.roundsOperands(o, geo.colRows, plane))
+	return g.recordReads(out, back, readsNone, []*Tensor{x, w, b}, []readKind{xRead, readsFull, readsNone})
 }
 
 // convUngroup copies y [o, count·plane] (row stride ld, columns

@@ -15,7 +15,7 @@ func (g *Tape) gradForWrite(t *Tensor) (buf []float32, fresh bool) {
 		return t.Grad, fresh
 	}
 	if t.Grad == nil && !t.leaf {
-		t.Grad = g.AllocNoZero(len(t.Data))
+		t.Grad = g.AllocNoZero(numel(t.Shape)) // Data may be paged out (tape_paging.go)
 		return t.Grad, true
 	}
 	return g.GradOf(t), false

@@ -121,7 +121,7 @@ func (g *Tape) attention(lay attnLayout, out, q, k, v *Tensor) *Tensor {
 	if !record {
 		return out
 	}
-	return g.Record(out, func() {
+	return g.record(out, func() { // reads q, k, v and saved, not out
 		if lay.tk == 0 {
 			return
 		}
@@ -143,7 +143,7 @@ func (g *Tape) attention(lay attnLayout, out, q, k, v *Tensor) *Tensor {
 				lay.backward(q, k, v, do, gq, gk, gv, keep, s)
 			}
 		})
-	}, q, k, v)
+	}, false, q, k, v)
 }
 
 // sub is b[off:], or nil for a missing gradient.

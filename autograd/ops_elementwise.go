@@ -48,8 +48,16 @@ func (g *Tape) binaryTo(kind binKind, a, b *Tensor, dst []float32) *Tensor {
 	if !g.needsGrad(a, b) {
 		return out
 	}
-	// Only Div's backward reads the output (d(a/b)/db = -out/b).
-	return g.record(out, func() {
+	// Add and Sub read no data in backward; Mul reads both inputs, and
+	// Div the output too (d(a/b)/db = -out/b).
+	inRead, outRead := readsNone, readsNone
+	if kind == binMul || kind == binDiv {
+		inRead = readsFull
+	}
+	if kind == binDiv {
+		outRead = readsFull
+	}
+	return g.recordReads(out, func() {
 		gy := out.Grad
 		if ga, fresh := g.gradForWrite(a); ga != nil {
 			serial := reduces(bc.n, len(ad))
@@ -75,7 +83,7 @@ func (g *Tape) binaryTo(kind binKind, a, b *Tensor, dst []float32) *Tensor {
 				binGradB(kind, gy[o:o+n], gb[ib:], sb, ad[ia:], sa, bd[ib:], od[o:o+n])
 			})
 		}
-	}, kind == binDiv, a, b)
+	}, outRead, []*Tensor{a, b}, []readKind{inRead, inRead})
 }
 
 // eachRow calls fn(o, ia, ib, n) for every innermost row of n elements
@@ -230,11 +238,11 @@ func (g *Tape) AddScalar(a *Tensor, s float32) *Tensor {
 	if !g.needsGrad(a) {
 		return out
 	}
-	return g.Record(out, func() {
+	return g.recordReads(out, func() { // reads no data
 		if ga := g.GradOf(a); ga != nil {
 			addTo(out.Grad, ga)
 		}
-	}, a)
+	}, readsNone, []*Tensor{a}, []readKind{readsNone})
 }
 
 // MulScalar returns a·s.
@@ -249,9 +257,9 @@ func (g *Tape) MulScalar(a *Tensor, s float32) *Tensor {
 	if !g.needsGrad(a) {
 		return out
 	}
-	return g.Record(out, func() {
+	return g.recordReads(out, func() { // reads no data
 		if ga := g.GradOf(a); ga != nil {
 			axpy(s, out.Grad, ga)
 		}
-	}, a)
+	}, readsNone, []*Tensor{a}, []readKind{readsNone})
 }

@@ -37,5 +37,5 @@ func (g *Tape) AddInPlace(a, b *Tensor) *Tensor {
 // canOverwrite reports whether t's buffer belongs to this tape and no
 // recorded backward will read it.
 func (g *Tape) canOverwrite(t *Tensor) bool {
-	return !t.leaf && !t.dataRead && g.owns(t.Data)
+	return !t.leaf && t.dataRead == readsNone && g.owns(t.Data)
 }

@@ -116,7 +116,13 @@ func (g *Tape) Linear(x, w, b *Tensor) *Tensor {
 	if !g.needsGrad(x, w, b) {
 		return out
 	}
-	return g.record(out, func() {
+	// Backward reads x only for dw = dyᵀ·x: a bf16 GEMM on a bf16 tape,
+	// so then x may be paged out to bf16 until backward (tape_paging.go).
+	xRead := readsFull
+	if g.roundsOperands(nOut, nIn, rows) {
+		xRead = readsBF16
+	}
+	return g.recordReads(out, func() {
 		gy := out.Grad
 		if gx, fresh := g.gradForWrite(x); gx != nil { // dx = dy·w
 			beta := float32(1)
@@ -126,7 +132,7 @@ func (g *Tape) Linear(x, w, b *Tensor) *Tensor {
 			g.gemm(false, false, rows, nIn, nOut, 1, gy, nOut, wd, nIn, beta, gx, nIn)
 		}
 		if gw := g.GradOf(w); gw != nil { // dw = dyᵀ·x
-			g.gemm(true, false, nOut, nIn, rows, 1, gy, nOut, xd, nIn, 1, gw, nIn)
+			g.gemm(true, false, nOut, nIn, rows, 1, gy, nOut, x.Data, nIn, 1, gw, nIn)
 		}
 		if gb := g.GradOf(b); gb != nil { // db = column sums of dy
 			parallel.For(nOut, 64, func(lo, hi int) {
@@ -135,5 +141,5 @@ func (g *Tape) Linear(x, w, b *Tensor) *Tensor {
 				}
 			})
 		}
-	}, false, x, w, b) // backward reads x and w, not out
+	}, readsNone, []*Tensor{x, w, b}, []readKind{xRead, readsFull, readsNone})
 }

@@ -42,7 +42,7 @@ func (g *Tape) LayerNorm(x, gamma, beta *Tensor, eps float32) *Tensor {
 	if !record {
 		return out
 	}
-	return g.Record(out, func() {
+	return g.record(out, func() { // reads x and the saved statistics, not out
 		gy := out.Grad
 		if gamma != nil && beta != nil && x.requiresGrad && gamma.requiresGrad && beta.requiresGrad {
 			g.layerNormBackwardFused(x, gamma, beta, gy, stats)
@@ -75,7 +75,7 @@ func (g *Tape) LayerNorm(x, gamma, beta *Tensor, eps float32) *Tensor {
 				}
 			}
 		})
-	}, x, gamma, beta)
+	}, false, x, gamma, beta)
 }
 
 // layerNormGradRow adds dL/dx for one row:

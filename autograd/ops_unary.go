@@ -59,7 +59,16 @@ func (g *Tape) unaryTo(kind unaryKind, a *Tensor, dst []float32) *Tensor {
 	if !g.needsGrad(a) {
 		return out
 	}
-	return g.Record(out, func() {
+	// ReLU's backward reads only the sign of its output, when it runs (so
+	// the output may be paged out to bf16); GELU's reads only its input.
+	inRead, outRead := readsFull, readsFull
+	switch kind {
+	case uReLU:
+		inRead, outRead = readsNone, readsBF16
+	case uGELU, uQuickGELU:
+		outRead = readsNone
+	}
+	return g.recordReads(out, func() {
 		ga, fresh := g.gradForWrite(a)
 		if ga == nil {
 			return
@@ -70,7 +79,8 @@ func (g *Tape) unaryTo(kind unaryKind, a *Tensor, dst []float32) *Tensor {
 			return
 		}
 		if kind == uReLU { // overwrites a fresh gradient: no clearing pass
-			flatFor(len(x), func(lo, hi int) { simd.ReLUGrad(ga[lo:hi], gy[lo:hi], y[lo:hi], !fresh) })
+			y := out.Data
+			flatFor(len(y), func(lo, hi int) { simd.ReLUGrad(ga[lo:hi], gy[lo:hi], y[lo:hi], !fresh) })
 			return
 		}
 		var tmp []float32 // workspace for kernels that overwrite rather than add
@@ -88,7 +98,7 @@ func (g *Tape) unaryTo(kind unaryKind, a *Tensor, dst []float32) *Tensor {
 			unaryGradRow(kind, x[lo:hi], y[lo:hi], gy[lo:hi], ga[lo:hi], t)
 		})
 		g.recycle(tmp)
-	}, a)
+	}, outRead, []*Tensor{a}, []readKind{inRead})
 }
 
 func unaryRow(kind unaryKind, x, y []float32) {

@@ -64,11 +64,17 @@ func (g *Tape) Precision() Precision { return g.precision }
 // tape is running.
 var BF16MinWork = 1 << 15
 
+// roundsOperands reports whether g.gemm of an m×n×k product rounds its
+// operands to bf16.
+func (g *Tape) roundsOperands(m, n, k int) bool {
+	return g.precision == BF16 && m*n*k >= BF16MinWork
+}
+
 // gemm is simd.GemmBF16 in BF16 mode for products of at least BF16MinWork
 // multiply-adds and simd.Sgemm otherwise. It only reads the tape, so ops may
 // call it from worker goroutines.
 func (g *Tape) gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	if g.precision == BF16 && m*n*k >= BF16MinWork {
+	if g.roundsOperands(m, n, k) {
 		simd.GemmBF16(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}

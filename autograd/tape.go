@@ -20,7 +20,10 @@ type Tape struct {
 	seq       int // buffers handed out so far (Mark)
 	peakInUse int
 
-	precision Precision // arithmetic of matrix products (precision.go)
+	precision  Precision  // arithmetic of matrix products (precision.go)
+	paged      []pagedBuf // intermediates stored as bf16 until backward reads them (tape_paging.go)
+	pagedViews []*Tensor  // the tensors sharing each paged buffer
+	pagedOut   int        // floats released by paging since Reset
 }
 
 // NewTape returns an empty tape that records gradients.
@@ -81,19 +84,59 @@ func (g *Tape) Record(out *Tensor, back func(), inputs ...*Tensor) *Tensor {
 // out.Data (outRead); ops whose backward needs only their inputs pass
 // false, which lets a following in-place op reuse out's buffer.
 func (g *Tape) record(out *Tensor, back func(), outRead bool, inputs ...*Tensor) *Tensor {
+	outKind := readsNone
+	if outRead {
+		outKind = readsFull
+	}
+	return g.recordReads(out, back, outKind, inputs, nil)
+}
+
+// readKind is how a recorded backward reads a tensor's Data.
+type readKind uint8
+
+const (
+	// readsNone: not at all (at most its length or its gradient).
+	readsNone readKind = iota
+	// readsBF16: only when the backward runs (not through a slice taken
+	// in the forward pass), and only as a bf16 GEMM operand or for its
+	// sign, so a copy rounded by storeBF16 gives the same result. Such
+	// tensors may be paged out to bf16 between forward and backward.
+	readsBF16
+	// readsFull: at full precision, or through a slice taken in the forward.
+	readsFull
+)
+
+// recordReads is record with the reads spelled out: out's own backward
+// reads out.Data as outRead, and inputs[i] as reads[i] (nil: all readsFull).
+func (g *Tape) recordReads(out *Tensor, back func(), outRead readKind, inputs []*Tensor, reads []readKind) *Tensor {
 	if g.noGrad || !anyRequiresGrad(inputs) {
 		return out
 	}
 	out.requiresGrad = true
 	out.backward = back
-	out.dataRead = outRead
-	for _, in := range inputs {
-		if in != nil {
-			in.dataRead = true
+	at := len(g.nodes)
+	out.noteRead(outRead, at)
+	for i, in := range inputs {
+		if in == nil {
+			continue
 		}
+		kind := readsFull
+		if reads != nil {
+			kind = reads[i]
+		}
+		in.noteRead(kind, at)
 	}
 	g.nodes = append(g.nodes, out)
 	return out
+}
+
+// noteRead records that the backward at tape index at reads t's data as kind.
+func (t *Tensor) noteRead(kind readKind, at int) {
+	if kind == readsNone {
+		return
+	}
+	t.dataRead = max(t.dataRead, kind)
+	t.lastReader = at
 }
 
 func anyRequiresGrad(ts []*Tensor) bool {
@@ -120,7 +163,7 @@ func (g *Tape) GradOf(t *Tensor) []float32 {
 		if t.leaf {
 			t.Grad = make([]float32, len(t.Data))
 		} else {
-			t.Grad = g.Alloc(len(t.Data))
+			t.Grad = g.Alloc(numel(t.Shape)) // Data may be paged out (tape_paging.go)
 		}
 	}
 	return t.Grad
@@ -143,6 +186,7 @@ func (g *Tape) Backward(loss *Tensor) {
 	}
 	g.GradOf(loss)[0] += 1
 	for i := len(g.nodes) - 1; i >= 0; i-- {
+		g.pageIn(i)
 		n := g.nodes[i]
 		if n.Grad != nil && n.backward != nil {
 			n.backward()
@@ -185,5 +229,6 @@ func (g *Tape) Reset() {
 		n.Grad = nil
 	}
 	g.nodes = g.nodes[:0]
+	g.paged, g.pagedViews, g.pagedOut = g.paged[:0], g.pagedViews[:0], 0
 	g.recycleAll()
 }

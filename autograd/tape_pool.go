@@ -40,6 +40,7 @@ type TapeMemory struct {
 	InUse     int // handed out and not yet recycled
 	Free      int // held for reuse (arena chunks are virtual until first written)
 	PeakInUse int // largest InUse since the tape was made
+	PagedOut  int // released by FreeSince's paging since the last Reset (tape_paging.go)
 }
 
 // Memory reports the tape's buffer use.
@@ -53,7 +54,7 @@ func (g *Tape) Memory() TapeMemory {
 			held += cap(o.buf)
 		}
 	}
-	return TapeMemory{InUse: 4 * g.inUse, Free: 4 * (held - g.inUse), PeakInUse: 4 * g.peakInUse}
+	return TapeMemory{InUse: 4 * g.inUse, Free: 4 * (held - g.inUse), PeakInUse: 4 * g.peakInUse, PagedOut: 4 * g.pagedOut}
 }
 
 // take hands out a buffer of length n.

@@ -20,13 +20,14 @@ type Tensor struct {
 	Shape []int
 
 	requiresGrad bool
-	leaf         bool    // made by New/Param, not by a tape: its Grad persists across Reset
-	backward     func()  // propagates Grad to the inputs; nil for leaves
-	retainGrad   bool    // keep Grad after Backward (RetainGrad)
-	gradOwner    *Tensor // whose gradient buffer this one shares (Reshape)
-	dataRead     bool    // a recorded backward may read Data: in-place ops must not overwrite it
-	borrowsData  bool    // Data is another tensor's buffer (Reshape view, in-place result)
-	Name         string  // optional, for error messages and state dicts
+	leaf         bool     // made by New/Param, not by a tape: its Grad persists across Reset
+	backward     func()   // propagates Grad to the inputs; nil for leaves
+	retainGrad   bool     // keep Grad after Backward (RetainGrad)
+	gradOwner    *Tensor  // whose gradient buffer this one shares (Reshape)
+	dataRead     readKind // how recorded backwards read Data, the strongest: in-place ops overwrite only readsNone
+	lastReader   int      // tape index of the last recorded op whose backward reads Data
+	borrowsData  bool     // Data is another tensor's buffer (Reshape view, in-place result)
+	Name         string   // optional, for error messages and state dicts
 }
 
 // New wraps data (not copied) as a leaf tensor of the given shape.
