@@ -112,6 +112,11 @@ func (g *Tape) recordReads(out *Tensor, back func(), outRead readKind, inputs []
 	if g.noGrad || !anyRequiresGrad(inputs) {
 		return out
 	}
+	for _, in := range inputs {
+		if in != nil && len(in.Data) == 0 && numel(in.Shape) > 0 {
+			panic(fmt.Sprintf("autograd: %v was read after its data went back to the tape (FreeSince paged it out, or Backward released it): pass it to FreeSince as keep, or read it before", in))
+		}
+	}
 	out.requiresGrad = true
 	out.backward = back
 	at := len(g.nodes)

@@ -2,6 +2,7 @@ package autograd
 
 import (
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -133,6 +134,26 @@ func TestPagedTensorIsNotReadable(t *testing.T) {
 			t.Fatalf("x.Grad[%d] = %v after paging, want %v", i, x.Grad[i], want)
 		}
 	}
+}
+
+// TestReadAfterPagingPanics checks that an op recorded on a tensor that
+// FreeSince paged out stops with a message naming the cause, rather than
+// computing on an empty buffer.
+func TestReadAfterPagingPanics(t *testing.T) {
+	x := bigParam(1 << 17)
+	g := NewTape()
+	g.SetReleaseData(true)
+	mark := g.Mark()
+	dead := g.MulScalar(x, 2)
+	out := g.Add(dead, x)
+	g.FreeSince(mark, out)
+	defer func() {
+		msg, _ := recover().(string)
+		if !strings.Contains(msg, "FreeSince") {
+			t.Fatalf("reading a paged-out tensor: panic %q, want one naming FreeSince", msg)
+		}
+	}()
+	g.GELU(dead)
 }
 
 func b2f(b bool) float32 {
