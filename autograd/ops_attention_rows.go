@@ -5,27 +5,28 @@ import "github.com/mmpoison/mmpoison/simd"
 // Row-oriented attention for short sequences. CLIP's towers attend over a
 // few dozen tokens with 32-64 wide heads, so each (batch, head) item's
 // matrices are far too small for packed GEMM (packing and edge panels cost
-// more than the multiply). Here every score is one simd.Dot over two
-// contiguous head rows and every weighted sum one simd.Axpy. The forward
-// pass keeps the probabilities (B·H·T², no more than one [B,T,D]
-// activation at these sizes) so backward need not recompute the scores.
+// more than the multiply). Here one query row meets all its keys in one
+// row kernel: scores are simd.DotRows over the keys, weighted sums
+// simd.AxpyRows, and the keys' and values' gradients simd.AddOuterRows.
+// The forward pass keeps the probabilities (B·H·T², no more than one
+// [B,T,D] activation at these sizes) so backward need not recompute the
+// scores.
 
 // attnRowsMaxWork is the largest tq·tk·dh handled by the row kernels;
 // larger items go to Sgemm, whose packed AVX-512 path beats them from
 // about there on (it is where simd.Sgemm leaves its scalar small-matrix
-// loops: measured on the tiny and peer models, rows are 2-3x faster
-// below, 2-4x slower above). A variable so tests can force either path.
+// loops). Measured forward and backward at batch 128: rows are 7-12x faster
+// on the tiny model (T 17 and 24, heads of 32), 1.3x slower on the peer
+// text tower (T 32, heads of 64: 65536) and 1.6x slower on the peer ViT.
+// A variable so tests can force either path.
 var attnRowsMaxWork = 32*1024 - 1
 
 // useRows reports whether items of this layout take the row kernels.
 func (lay *attnLayout) useRows() bool { return lay.tq*lay.tk*lay.dh <= attnRowsMaxWork }
 
-// scoreRow sets s[j] = scale·q_r·k_j for the n keys row r may see.
+// scoreRow sets s[j] = scale·q_r·k_j for the len(s) keys row r may see.
 func (lay *attnLayout) scoreRow(qr, k, s []float32) {
-	dh := lay.dh
-	for j := range s {
-		s[j] = lay.scale * simd.Dot(qr, k[j*lay.ldk:j*lay.ldk+dh])
-	}
+	simd.DotRows(s, qr, k, lay.ldk, lay.scale)
 }
 
 // forwardRows computes one item's output o = P·v with
@@ -43,9 +44,7 @@ func (lay *attnLayout) forwardRows(q, k, v, o, s, probs []float32) {
 		softmaxRow(p, p)
 		or := o[r*lay.ldo : r*lay.ldo+dh]
 		clear(or)
-		for j, pj := range p {
-			simd.Axpy(pj, v[j*lay.ldv:j*lay.ldv+dh], or)
-		}
+		simd.AxpyRows(or, p, v, lay.ldv)
 	}
 }
 
@@ -61,31 +60,21 @@ func (lay *attnLayout) backwardRows(q, k, v, do, gq, gk, gv, probs, s []float32)
 		p, ds := probs[r*lay.tk:r*lay.tk+n], s[:n]
 		dor := do[r*lay.ldo : r*lay.ldo+dh]
 		if gv != nil {
-			for j, pj := range p {
-				simd.Axpy(pj, dor, gv[j*lay.ldv:j*lay.ldv+dh])
-			}
+			simd.AddOuterRows(gv, lay.ldv, p, dor)
 		}
 		if gq == nil && gk == nil {
 			continue
 		}
-		for j := range ds {
-			ds[j] = simd.Dot(dor, v[j*lay.ldv:j*lay.ldv+dh])
-		}
+		simd.DotRows(ds, dor, v, lay.ldv, 1)
 		d := simd.Dot(p, ds)
 		for j, pj := range p {
 			ds[j] = lay.scale * pj * (ds[j] - d)
 		}
 		if gq != nil {
-			gqr := gq[r*lay.ldq : r*lay.ldq+dh]
-			for j, dsj := range ds {
-				simd.Axpy(dsj, k[j*lay.ldk:j*lay.ldk+dh], gqr)
-			}
+			simd.AxpyRows(gq[r*lay.ldq:r*lay.ldq+dh], ds, k, lay.ldk)
 		}
 		if gk != nil {
-			qr := q[r*lay.ldq : r*lay.ldq+dh]
-			for j, dsj := range ds {
-				simd.Axpy(dsj, qr, gk[j*lay.ldk:j*lay.ldk+dh])
-			}
+			simd.AddOuterRows(gk, lay.ldk, ds, q[r*lay.ldq:r*lay.ldq+dh])
 		}
 	}
 }
