@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/mmpoison/mmpoison/autograd"
+	"github.com/mmpoison/mmpoison/simd"
 )
 
 // AdamWConfig holds AdamW's hyperparameters (PyTorch's names and meanings).
@@ -27,8 +28,8 @@ type AdamWConfig struct {
 type AdamW struct {
 	cfg   AdamWConfig
 	s     slotSet
-	plan  flatPlan   // this step's active parameters, reused
-	coefs []adamCoef // per entry of plan
+	plan  flatPlan         // this step's active parameters, reused
+	coefs []simd.AdamWCoef // per entry of plan, in float32 as PyTorch's float32 state arithmetic
 }
 
 const (
@@ -69,12 +70,6 @@ func (o *AdamW) LoadStateDict(src map[string]*autograd.Tensor) error {
 	return o.s.loadStateDict(src)
 }
 
-// adamCoef are one parameter's per-step constants, in float32 as PyTorch's
-// float32 state arithmetic uses.
-type adamCoef struct {
-	decay, b1, b2, stepSize, invSqrtBc2, eps float32
-}
-
 // Step updates every trainable parameter that has a gradient.
 func (o *AdamW) Step() {
 	o.s.steps++
@@ -88,29 +83,17 @@ func (o *AdamW) Step() {
 		sl.step++
 		t := float64(sl.step)
 		o.plan.add(sl)
-		o.coefs = append(o.coefs, adamCoef{
-			decay:      float32(1 - o.cfg.LR*sl.wd),
-			b1:         float32(o.cfg.Beta1),
-			b2:         float32(o.cfg.Beta2),
-			stepSize:   float32(o.cfg.LR / (1 - math.Pow(o.cfg.Beta1, t))),
-			invSqrtBc2: float32(1 / math.Sqrt(1-math.Pow(o.cfg.Beta2, t))),
-			eps:        float32(o.cfg.Eps),
+		o.coefs = append(o.coefs, simd.AdamWCoef{
+			Decay:      float32(1 - o.cfg.LR*sl.wd),
+			Beta1:      float32(o.cfg.Beta1),
+			Beta2:      float32(o.cfg.Beta2),
+			StepSize:   float32(o.cfg.LR / (1 - math.Pow(o.cfg.Beta1, t))),
+			InvSqrtBc2: float32(1 / math.Sqrt(1-math.Pow(o.cfg.Beta2, t))),
+			Eps:        float32(o.cfg.Eps),
 		})
 	}
 	o.plan.run(func(i, lo, hi int) {
 		sl := o.plan.slots[i]
-		adamwKernel(sl.p.Data[lo:hi], sl.p.Grad[lo:hi], sl.bufs[adamExpAvg][lo:hi], sl.bufs[adamExpAvgSq][lo:hi], o.coefs[i])
+		simd.AdamW(sl.p.Data[lo:hi], sl.p.Grad[lo:hi], sl.bufs[adamExpAvg][lo:hi], sl.bufs[adamExpAvgSq][lo:hi], o.coefs[i])
 	})
-}
-
-func adamwKernel(p, g, m, v []float32, c adamCoef) {
-	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
-	for i := range p {
-		gi := g[i]
-		mi := c.b1*m[i] + (1-c.b1)*gi
-		vi := c.b2*v[i] + (1-c.b2)*gi*gi
-		m[i], v[i] = mi, vi
-		denom := float32(math.Sqrt(float64(vi)))*c.invSqrtBc2 + c.eps
-		p[i] = p[i]*c.decay - c.stepSize*mi/denom
-	}
 }
