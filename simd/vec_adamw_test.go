@@ -1,6 +1,7 @@
 package simd
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -39,4 +40,29 @@ func TestAdamW(t *testing.T) {
 			}
 		}
 	})
+}
+
+// BenchmarkAdamW updates a parameter of 2^16 floats (in cache) and of 2^22
+// (in memory) per level.
+func BenchmarkAdamW(b *testing.B) {
+	c := AdamWCoef{Decay: 1 - 1e-4, Beta1: 0.9, Beta2: 0.98, StepSize: 2e-3, InvSqrtBc2: 3.7, Eps: 1e-6}
+	for _, n := range []int{1 << 16, 1 << 22} {
+		rng := rand.New(rand.NewPCG(1, 2))
+		p, g, m, v := uniform(rng, n, -1, 1), uniform(rng, n, -0.1, 0.1), uniform(rng, n, -0.01, 0.01), uniform(rng, n, 0, 1e-3)
+		for _, l := range []Level{Generic, AVX512} {
+			if !Supported(l) {
+				continue
+			}
+			b.Run(fmt.Sprintf("n=%d/level=%v", n, l), func(b *testing.B) {
+				defer SetLevel(Active())
+				if err := SetLevel(l); err != nil {
+					b.Fatal(err)
+				}
+				b.SetBytes(int64(28 * n))
+				for range b.N {
+					AdamW(p, g, m, v, c)
+				}
+			})
+		}
+	}
 }
