@@ -1,12 +1,11 @@
 //go:build amd64 && !purego
 
 #include "textflag.h"
+#include "avx512_macros.h"
 
 // float32 <-> bf16 for whole arrays, 16 lanes a vector, integer arithmetic
 // only (AVX-512 F/BW, no AVX512_BF16 needed). CX counts the elements left;
 // the last n%16 go under lane mask K1.
-
-#define TAILMASK MOVQ $1, AX; SHLQ CX, AX; DECQ AX; KMOVW AX, K1
 
 // STICKY rounds the float32 bits in Z0 to bf16 bits in the low halves of
 // Z3: (u + 0x7fff + lsb) >> 16; NaN keeps its top bits with the quiet bit

@@ -1,15 +1,13 @@
 //go:build amd64 && !purego
 
 #include "textflag.h"
+#include "avx512_macros.h"
 
 // AVX-512 elementwise transcendental kernels for the row functions (rows.go).
 // The algorithms are those of rows_generic.go: a Cephes-style expf (range
 // reduction by n = round(x·log2 e), degree-5 polynomial, VSCALEFPS for 2^n),
 // Abramowitz & Stegun 7.1.26 for Φ, and 1/(1+e^(-2u)) for the tanh gate.
 // 16 lanes per step; the last n%16 elements go through lane mask K1.
-
-#define TAILMASK MOVQ $1, AX; SHLQ CX, AX; DECQ AX; KMOVW AX, K1
-#define HSUM VEXTRACTF32X8 $1, Z0, Y1; VADDPS Y1, Y0, Y0; VEXTRACTF128 $1, Y0, X1; VADDPS X1, X0, X0; VPERMILPS $0x4e, X0, X1; VADDPS X1, X0, X0; VPERMILPS $0xb1, X0, X1; VADDPS X1, X0, X0
 
 // LDC broadcasts the float32 with bit pattern bits into reg.
 #define LDC(bits, reg) MOVL $bits, AX; VPBROADCASTD AX, reg

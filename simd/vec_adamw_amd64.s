@@ -1,6 +1,7 @@
 //go:build amd64 && !purego
 
 #include "textflag.h"
+#include "avx512_macros.h"
 
 // ADAMW updates the 16 lanes of p (DI), g (SI), m (DX) and v (R8) under
 // mask K1 (all lanes in the main loop), in adamWGo's order of operations.
@@ -60,10 +61,7 @@ tail:
 	TESTQ R11, R11
 	JEQ done
 	MOVQ R11, CX
-	MOVQ $1, AX
-	SHLQ CX, AX
-	DECQ AX
-	KMOVW AX, K1
+	TAILMASK
 	ADAMW
 done:
 	VZEROUPPER

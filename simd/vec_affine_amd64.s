@@ -1,17 +1,12 @@
 //go:build amd64 && !purego
 
 #include "textflag.h"
+#include "avx512_macros.h"
 
 // AVX-512 batch-norm and ReLU kernels. CX counts the elements left; main
 // loops take several 16-lane vectors per trip, then one, and the last n%16
 // use lane mask K1 (zeroing loads, masked stores), so nothing past n is read
 // or written.
-
-// TAILMASK sets K1 to the low CX lanes (1 <= CX <= 15).
-#define TAILMASK MOVQ $1, AX; SHLQ CX, AX; DECQ AX; KMOVW AX, K1
-
-// HSUM adds the 16 lanes of Z0 into X0's low lane.
-#define HSUM VEXTRACTF32X8 $1, Z0, Y1; VADDPS Y1, Y0, Y0; VEXTRACTF128 $1, Y0, X1; VADDPS X1, X0, X0; VPERMILPS $0x4e, X0, X1; VADDPS X1, X0, X0; VPERMILPS $0xb1, X0, X1; VADDPS X1, X0, X0
 
 // func momentsZ(x *float32, n int) (sum, m2 float32)
 // Pass 1 sums; pass 2 accumulates (mean - x)², the same squares as

@@ -1,6 +1,7 @@
 //go:build amd64 && !purego
 
 #include "textflag.h"
+#include "avx512_macros.h"
 
 // AVX-512 row kernels. A row of n floats is n/16 full vectors and a tail
 // of n%16 lanes under mask K1, so nothing past a row's n floats is read or
@@ -9,9 +10,6 @@
 
 // ROWMASK sets R10 = n%16, R11 = n/16 and K1 to the low R10 lanes, from n in R11.
 #define ROWMASK MOVQ R11, R10; ANDQ $15, R10; SHRQ $4, R11; MOVQ R10, CX; MOVQ $1, AX; SHLQ CX, AX; DECQ AX; KMOVW AX, K1
-
-// HSUM adds the 16 lanes of Z0 into X0's low lane.
-#define HSUM VEXTRACTF32X8 $1, Z0, Y1; VADDPS Y1, Y0, Y0; VEXTRACTF128 $1, Y0, X1; VADDPS X1, X0, X0; VPERMILPS $0x4e, X0, X1; VADDPS X1, X0, X0; VPERMILPS $0xb1, X0, X1; VADDPS X1, X0, X0
 
 // func dotRowsZ(dst, x, a *float32, rows, n, lda int, scale float32)
 TEXT ·dotRowsZ(SB), NOSPLIT, $0-52
