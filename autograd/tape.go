@@ -112,11 +112,6 @@ func (g *Tape) recordReads(out *Tensor, back func(), outRead readKind, inputs []
 	if g.noGrad || !anyRequiresGrad(inputs) {
 		return out
 	}
-	for _, in := range inputs {
-		if in != nil && len(in.Data) == 0 && numel(in.Shape) > 0 {
-			panic(fmt.Sprintf("autograd: %v was read after its data went back to the tape (FreeSince paged it out, or Backward released it): pass it to FreeSince as keep, or read it before", in))
-		}
-	}
 	out.requiresGrad = true
 	out.backward = back
 	at := len(g.nodes)
@@ -124,6 +119,9 @@ func (g *Tape) recordReads(out *Tensor, back func(), outRead readKind, inputs []
 	for i, in := range inputs {
 		if in == nil {
 			continue
+		}
+		if len(in.Data) == 0 && numel(in.Shape) > 0 {
+			panic(fmt.Sprintf("autograd: %v was read after its data went back to the tape (FreeSince paged it out, or Backward released it): pass it to FreeSince as keep, or read it before", in))
 		}
 		kind := readsFull
 		if reads != nil {

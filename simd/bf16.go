@@ -25,15 +25,6 @@ func toBF16Bits(x float32) uint16 {
 	return uint16(u >> 16)
 }
 
-// ToBF16 writes bf16(src[i]) to dst[i], rounding to nearest even.
-// dst must be at least as long as src.
-func ToBF16(dst []uint16, src []float32) {
-	dst = dst[:len(src)]
-	for i, v := range src {
-		dst[i] = toBF16Bits(v)
-	}
-}
-
 // GemmBF16 computes C = alpha·op(A)·op(B) + beta·C like Sgemm, but with the
 // entries of A and B rounded to bf16 (nearest even) before they are
 // multiplied; products are summed in float32. Every path (AMX tiles,
