@@ -14,10 +14,9 @@ import (
 const evalBatch = 256
 
 // inEval runs f with m in evaluation mode (batch norm on running
-// statistics) on a tape that records nothing.
+// statistics) on a tape that records nothing, then restores each module's mode.
 func (m *Model) inEval(f func(g *autograd.Tape)) {
-	nn.SetTraining(m, false)
-	defer nn.SetTraining(m, true)
+	defer nn.EvalMode(m)()
 	g := autograd.NewTape()
 	g.SetNoGrad(true)
 	f(g)
@@ -37,7 +36,7 @@ func (m *Model) EmbedImages(cache *vision.Cache, slots []int) ([]float32, error)
 		for lo := 0; lo < len(slots) && err == nil; lo += evalBatch {
 			hi := min(lo+evalBatch, len(slots))
 			n := hi - lo
-			if err = vision.FillBatch(buf, cache, slots[lo:hi], false, nil); err != nil {
+			if err = vision.FillBatch(buf, cache, slots[lo:hi], nil, nil); err != nil {
 				return
 			}
 			emb := m.EncodeImages(g, autograd.New(buf[:n*3*s*s], n, 3, s, s))

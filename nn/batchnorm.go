@@ -38,6 +38,9 @@ func (b *BatchNorm2d) Walk(w *Walker, prefix string) {
 // SetTraining switches between batch statistics (on) and running statistics.
 func (b *BatchNorm2d) SetTraining(on bool) { b.Training = on }
 
+// IsTraining reports whether b normalises by batch statistics.
+func (b *BatchNorm2d) IsTraining() bool { return b.Training }
+
 // Forward normalises x [N, C, H, W].
 func (b *BatchNorm2d) Forward(g *autograd.Tape, x *autograd.Tensor) *autograd.Tensor {
 	if b.Training {

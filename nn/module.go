@@ -122,7 +122,10 @@ func Freeze(m Module, frozen bool) {
 
 // trainingSetter is implemented by modules whose forward pass depends on
 // the mode (BatchNorm2d).
-type trainingSetter interface{ SetTraining(on bool) }
+type trainingSetter interface {
+	SetTraining(on bool)
+	IsTraining() bool
+}
 
 // SetTraining switches every module under m that has a train/eval mode.
 func SetTraining(m Module, on bool) {
@@ -131,4 +134,23 @@ func SetTraining(m Module, on bool) {
 			s.SetTraining(on)
 		}
 	})
+}
+
+// EvalMode switches every module under m to evaluation and returns a
+// function that gives each its previous mode back, so a tower kept in
+// evaluation on purpose (a frozen one) stays there.
+func EvalMode(m Module) (restore func()) {
+	var was []trainingSetter
+	var on []bool
+	Modules(m, func(_ string, sub Module) {
+		if s, ok := sub.(trainingSetter); ok {
+			was, on = append(was, s), append(on, s.IsTraining())
+			s.SetTraining(false)
+		}
+	})
+	return func() {
+		for i, s := range was {
+			s.SetTraining(on[i])
+		}
+	}
 }
