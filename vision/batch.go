@@ -24,11 +24,11 @@ type batchScratch struct {
 var scratchPool = sync.Pool{New: func() any { return new(batchScratch) }}
 
 // FillBatch writes the cached images idx as normalised CHW floats, one
-// 3·size·size block per index, into dst. With augment it applies the training
-// RandomResizedCrop (scale TrainScaleLo..TrainScaleHi) to each cached square.
+// 3·size·size block per index, into dst. A non-nil aug is applied to each
+// cached square (PaperAugment is the paper's crop); nil takes them as they are.
 // Images are processed in parallel, yet the result depends only on rng's
 // state: per-image seeds are drawn from rng serially before the work starts.
-func FillBatch(dst []float32, cache *Cache, idx []int, augment bool, rng *rand.Rand) error {
+func FillBatch(dst []float32, cache *Cache, idx []int, aug *Augment, rng *rand.Rand) error {
 	s := cache.Size()
 	per := 3 * s * s
 	if len(dst) < len(idx)*per {
@@ -40,7 +40,13 @@ func FillBatch(dst []float32, cache *Cache, idx []int, augment bool, rng *rand.R
 		}
 	}
 	var seeds []uint64
-	if augment {
+	if aug != nil {
+		if !(aug.ScaleLo > 0 && aug.ScaleLo <= aug.ScaleHi && aug.ScaleHi <= 1) {
+			return fmt.Errorf("vision.FillBatch: crop scale range [%g, %g] must satisfy 0 < lo <= hi <= 1", aug.ScaleLo, aug.ScaleHi)
+		}
+		if !(aug.Jitter >= 0 && aug.Jitter < 1) {
+			return fmt.Errorf("vision.FillBatch: colour jitter %g must be in [0, 1)", aug.Jitter)
+		}
 		if rng == nil {
 			return fmt.Errorf("vision.FillBatch: augment needs a seeded *rand.Rand, got nil")
 		}
@@ -54,13 +60,13 @@ func FillBatch(dst []float32, cache *Cache, idx []int, augment bool, rng *rand.R
 		defer scratchPool.Put(sc)
 		for k := lo; k < hi; k++ {
 			img := cache.view(idx[k])
-			if augment {
+			if aug != nil {
 				if cap(sc.crop.Pix) < per {
 					sc.crop.Pix = make([]uint8, per)
 				}
 				sc.crop.W, sc.crop.H, sc.crop.Pix = s, s, sc.crop.Pix[:per]
 				r := rand.New(rand.NewPCG(seeds[2*k], seeds[2*k+1]))
-				sc.tmp = randomResizedCropInto(&sc.crop, img, TrainScaleLo, TrainScaleHi, r, sc.tmp)
+				sc.tmp = aug.apply(&sc.crop, img, r, sc.tmp)
 				img = &sc.crop
 			}
 			Normalize(dst[k*per:(k+1)*per], img)

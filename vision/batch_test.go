@@ -28,7 +28,7 @@ func TestFillBatchPlain(t *testing.T) {
 	idx := []int{3, 0, 3}
 	per := 3 * 10 * 10
 	dst := make([]float32, len(idx)*per)
-	if err := FillBatch(dst, c, idx, false, nil); err != nil {
+	if err := FillBatch(dst, c, idx, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	for k, i := range idx {
@@ -55,7 +55,7 @@ func TestFillBatchAugmentDeterministic(t *testing.T) {
 	for _, threads := range []int{1, 2, 3} {
 		old := parallel.SetThreads(threads)
 		got := make([]float32, len(idx)*per)
-		err := FillBatch(got, c, idx, true, rand.New(rand.NewPCG(42, 1)))
+		err := FillBatch(got, c, idx, &PaperAugment, rand.New(rand.NewPCG(42, 1)))
 		parallel.SetThreads(old)
 		if err != nil {
 			t.Fatal(err)
@@ -72,13 +72,13 @@ func TestFillBatchAugmentDeterministic(t *testing.T) {
 
 func TestFillBatchRejectsBadArguments(t *testing.T) {
 	c := batchCache(t)
-	if err := FillBatch(make([]float32, 10), c, []int{0}, false, nil); err == nil {
+	if err := FillBatch(make([]float32, 10), c, []int{0}, nil, nil); err == nil {
 		t.Error("short dst accepted")
 	}
-	if err := FillBatch(make([]float32, 300), c, []int{5}, false, nil); err == nil {
+	if err := FillBatch(make([]float32, 300), c, []int{5}, nil, nil); err == nil {
 		t.Error("out-of-range index accepted")
 	}
-	if err := FillBatch(make([]float32, 300), c, []int{0}, true, nil); err == nil {
+	if err := FillBatch(make([]float32, 300), c, []int{0}, &PaperAugment, nil); err == nil {
 		t.Error("augment with nil rng accepted")
 	}
 }

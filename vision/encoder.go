@@ -29,8 +29,11 @@ type Config struct {
 	Act       string  `json:"act,omitempty"`        // ViT: gelu (default) or quick_gelu
 	Widths    []int   `json:"widths,omitempty"`     // basic_resnet: stage widths
 	Strides   []int   `json:"strides,omitempty"`    // basic_resnet: stage strides
-	PatchBias bool    `json:"patch_bias,omitempty"` // ViT: bias in the patch convolution (the speed-comparison model has one)
-	NoLNPre   bool    `json:"no_ln_pre,omitempty"`  // ViT: drop OpenAI's ln_pre (the speed-comparison model has none)
+	// StemStride is basic_resnet's stem stride (default 1): 2 runs every
+	// stage on a quarter of the pixels, for a quarter of the cost.
+	StemStride int  `json:"stem_stride,omitempty"`
+	PatchBias  bool `json:"patch_bias,omitempty"` // ViT: bias in the patch convolution (the speed-comparison model has one)
+	NoLNPre    bool `json:"no_ln_pre,omitempty"`  // ViT: drop OpenAI's ln_pre (the speed-comparison model has none)
 }
 
 // Validate reports the first inconsistency in c.
@@ -59,6 +62,9 @@ func (c Config) Validate() error {
 	case "basic_resnet":
 		if len(c.Widths) == 0 || len(c.Widths) != len(c.Layers) || len(c.Widths) != len(c.Strides) {
 			return fmt.Errorf("vision config: basic_resnet needs widths, layers and strides of equal length, got %v %v %v", c.Widths, c.Layers, c.Strides)
+		}
+		if c.StemStride < 0 || c.StemStride > 4 {
+			return fmt.Errorf("vision config: basic_resnet stem_stride must be 1 to 4 (0 means 1), got %d", c.StemStride)
 		}
 	default:
 		return fmt.Errorf("vision config: unknown type %q (want vit, modified_resnet or basic_resnet)", c.Type)

@@ -86,7 +86,7 @@ func BenchmarkFillBatchAugment(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 1))
 	b.ReportAllocs()
 	for b.Loop() {
-		if err := FillBatch(dst, c, idx, true, rng); err != nil {
+		if err := FillBatch(dst, c, idx, &PaperAugment, rng); err != nil {
 			b.Fatal(err)
 		}
 	}

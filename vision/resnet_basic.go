@@ -32,7 +32,7 @@ type BasicBlock struct {
 // NewBasicResNet builds the tower for c (Widths, Layers, Strides per stage).
 func NewBasicResNet(rng *rand.Rand, c Config, embedDim int) *BasicResNet {
 	r := &BasicResNet{}
-	r.StemConv, r.StemBN = newConvBN(rng, 3, c.Widths[0], 3, 1)
+	r.StemConv, r.StemBN = newConvBN(rng, 3, c.Widths[0], 3, max(c.StemStride, 1))
 	in := c.Widths[0]
 	for s, width := range c.Widths {
 		for i := 0; i < c.Layers[s]; i++ {

@@ -103,7 +103,7 @@ func run(args []string, out io.Writer) error {
 			slots[b], eot[b] = train.Slot[p], train.EOT[p]
 			copy(ids[b*train.Context:], train.Tokens[p*train.Context:(p+1)*train.Context])
 		}
-		if err := vision.FillBatch(pixels, im.Cache, slots, true, rng); err != nil { // random resized crops
+		if err := vision.FillBatch(pixels, im.Cache, slots, &vision.PaperAugment, rng); err != nil { // random resized crops
 			return err
 		}
 		g.Reset() // take back the buffers of the previous step
