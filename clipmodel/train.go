@@ -30,9 +30,16 @@ type TrainOptions struct {
 	Eps         float64 `json:"eps"`
 	ClipNorm    float64 `json:"clip_norm"`            // 0: no clipping
 	Freeze      string  `json:"freeze,omitempty"`     // "", "image" or "text": that tower is not trained
-	NoAugment   bool    `json:"no_augment,omitempty"` // skip RandomResizedCrop
-	Precision   string  `json:"precision,omitempty"`  // GEMM arithmetic: "fp32" (default) or "bf16"; weights and optimiser stay fp32
-	Seed        uint64  `json:"seed"`
+	NoAugment   bool    `json:"no_augment,omitempty"` // no augmentation at all
+	CropScale   float64 `json:"crop_scale,omitempty"` // smallest area fraction of the random resized crop; 0: the paper's 0.9
+	Flip        bool    `json:"flip,omitempty"`       // random horizontal flips
+	Jitter      float64 `json:"jitter,omitempty"`     // colour jitter strength (brightness, contrast, saturation), 0: none
+	// Captions chooses an epoch's pairs: "all" (default) takes every
+	// caption of every image once; "one" takes each image once, with one
+	// of its captions drawn afresh each epoch, so no batch holds an image twice.
+	Captions  string `json:"captions,omitempty"`
+	Precision string `json:"precision,omitempty"` // GEMM arithmetic: "fp32" (default) or "bf16"; weights and optimiser stay fp32
+	Seed      uint64 `json:"seed"`
 
 	// CheckpointEvery writes a checkpoint every that many steps (and always
 	// at the end of each epoch) into OutDir; 0 means epoch ends only.
@@ -57,11 +64,89 @@ func (o TrainOptions) withDefaults() TrainOptions {
 	if o.BatchSize == 0 {
 		o.BatchSize = 128
 	}
+	if o.CropScale == 0 {
+		o.CropScale = vision.TrainScaleLo
+	}
+	if o.Captions == "" {
+		o.Captions = CaptionsAll
+	}
 	def(&o.LR, 5e-4)
 	def(&o.Beta1, 0.9)
 	def(&o.Beta2, 0.98)
 	def(&o.Eps, 1e-6)
 	return o
+}
+
+// Caption sampling modes of TrainOptions.Captions.
+const (
+	CaptionsAll = "all"
+	CaptionsOne = "one"
+)
+
+// augment is the image augmentation the options ask for; nil means none.
+func (o TrainOptions) augment() *vision.Augment {
+	if o.NoAugment {
+		return nil
+	}
+	return &vision.Augment{ScaleLo: o.CropScale, ScaleHi: vision.TrainScaleHi, Flip: o.Flip, Jitter: o.Jitter}
+}
+
+// Validate reports the first option out of range, naming the option.
+func (o TrainOptions) Validate() error {
+	o = o.withDefaults()
+	switch {
+	case o.Epochs < 1:
+		return fmt.Errorf("epochs must be at least 1, got %d", o.Epochs)
+	case o.BatchSize < 2:
+		return fmt.Errorf("batch size must be at least 2 (a contrastive batch needs negatives), got %d", o.BatchSize)
+	case !(o.LR > 0) || math.IsInf(o.LR, 0):
+		return fmt.Errorf("lr must be a positive number, got %g", o.LR)
+	case !(o.CropScale > 0 && o.CropScale <= 1):
+		return fmt.Errorf("crop scale must be in (0, 1], got %g", o.CropScale)
+	case !(o.Jitter >= 0 && o.Jitter < 1):
+		return fmt.Errorf("colour jitter must be in [0, 1), got %g", o.Jitter)
+	case o.Captions != CaptionsAll && o.Captions != CaptionsOne:
+		return fmt.Errorf("captions must be %q or %q, got %q", CaptionsAll, CaptionsOne, o.Captions)
+	}
+	return nil
+}
+
+// epochOrder lists the pairs of one epoch in training order, a pure
+// function of (seed, epoch) so that a resumed run sees the same batches.
+func epochOrder(data *Examples, opt TrainOptions, epoch int, groups [][]int) []int {
+	rng := rand.New(rand.NewPCG(opt.Seed, uint64(epoch)+1))
+	if opt.Captions == CaptionsOne {
+		pick := rand.New(rand.NewPCG(opt.Seed^0xc4, uint64(epoch)+1))
+		order := make([]int, len(groups))
+		for i, g := range groups {
+			order[i] = g[pick.IntN(len(g))]
+		}
+		rng.Shuffle(len(order), func(a, b int) { order[a], order[b] = order[b], order[a] })
+		return order
+	}
+	order := make([]int, data.Len())
+	for i := range order {
+		order[i] = i
+	}
+	rng.Shuffle(len(order), func(a, b int) { order[a], order[b] = order[b], order[a] })
+	return order
+}
+
+// pairsByRow groups pair indices by dataset row (one image and its captions),
+// rows in order of first appearance.
+func pairsByRow(data *Examples) [][]int {
+	at := map[int]int{}
+	var groups [][]int
+	for p, r := range data.Row {
+		k, ok := at[r]
+		if !ok {
+			k = len(groups)
+			at[r] = k
+			groups = append(groups, nil)
+		}
+		groups[k] = append(groups[k], p)
+	}
+	return groups
 }
 
 // ErrStopped is returned when StopAfter ends a run early.
@@ -96,21 +181,30 @@ const (
 // result is bit-identical whether or not the run was interrupted and resumed.
 func Train(m *Model, data *Examples, im *Images, opt TrainOptions) (*TrainResult, error) {
 	opt = opt.withDefaults()
+	if err := opt.Validate(); err != nil {
+		return nil, fmt.Errorf("train: %w", err)
+	}
 	if data.Context != m.Config.Text.ContextLength {
 		return nil, fmt.Errorf("train: examples tokenised to context %d, model expects %d", data.Context, m.Config.Text.ContextLength)
 	}
 	if im.Cache.Size() != m.Config.Vision.ImageSize {
 		return nil, fmt.Errorf("train: image cache holds %dpx images, model expects %dpx", im.Cache.Size(), m.Config.Vision.ImageSize)
 	}
-	batch := min(opt.BatchSize, data.Len())
+	var groups [][]int
+	perEpoch := data.Len()
+	if opt.Captions == CaptionsOne {
+		groups = pairsByRow(data)
+		perEpoch = len(groups)
+	}
+	batch := min(opt.BatchSize, perEpoch)
 	if batch < 2 {
-		return nil, fmt.Errorf("train: need at least 2 pairs for a contrastive batch, have %d", data.Len())
+		return nil, fmt.Errorf("train: need at least 2 pairs for a contrastive batch, have %d", perEpoch)
 	}
 	precision, err := autograd.ParsePrecision(opt.Precision)
 	if err != nil {
 		return nil, fmt.Errorf("train: %w", err)
 	}
-	stepsPerEpoch := data.Len() / batch // the last incomplete batch is dropped, as open_clip does
+	stepsPerEpoch := perEpoch / batch // the last incomplete batch is dropped, as open_clip does
 	total := stepsPerEpoch * opt.Epochs
 
 	switch opt.Freeze {
@@ -183,17 +277,14 @@ func Train(m *Model, data *Examples, im *Images, opt TrainOptions) (*TrainResult
 	bar := progress.New(opt.Log, "train", total, 10*time.Second)
 	start := time.Now()
 	res := &TrainResult{}
-	order := make([]int, data.Len())
+	var order []int
 	epochOrdered := -1
+	aug := opt.augment()
 
 	for state.Step < total {
 		epoch, pos := state.Step/stepsPerEpoch, state.Step%stepsPerEpoch
-		if epoch != epochOrdered { // data order is a pure function of (seed, epoch)
-			for i := range order {
-				order[i] = i
-			}
-			rand.New(rand.NewPCG(opt.Seed, uint64(epoch)+1)).Shuffle(len(order), func(a, b int) { order[a], order[b] = order[b], order[a] })
-			epochOrdered = epoch
+		if epoch != epochOrdered {
+			order, epochOrdered = epochOrder(data, opt, epoch, groups), epoch
 		}
 		t0 := time.Now()
 		for b := 0; b < batch; b++ {
@@ -203,7 +294,7 @@ func Train(m *Model, data *Examples, im *Images, opt TrainOptions) (*TrainResult
 			eot[b] = data.EOT[p]
 		}
 		augRNG := rand.New(rand.NewPCG(opt.Seed^0xa06, uint64(state.Step)))
-		if err := vision.FillBatch(imgBuf, im.Cache, slots, !opt.NoAugment, augRNG); err != nil {
+		if err := vision.FillBatch(imgBuf, im.Cache, slots, aug, augRNG); err != nil {
 			return nil, err
 		}
 		images := autograd.New(imgBuf, batch, 3, s, s)

@@ -2,7 +2,11 @@
 // the built-in synthetic dataset.
 package dataset
 
-import "github.com/mmpoison/mmpoison/vision"
+import (
+	"slices"
+
+	"github.com/mmpoison/mmpoison/vision"
+)
 
 // Split names used by every loader.
 const (
@@ -34,4 +38,15 @@ type Dataset struct {
 
 	Missing int      // rows whose image file was absent (see Options.Missing)
 	Notes   []string // remarks from the loader, e.g. images in no split list
+}
+
+// Splits lists the split names that rows of d carry, in order of first use.
+func (d *Dataset) Splits() []string {
+	var out []string
+	for i := range d.Rows {
+		if s := d.Rows[i].Split; s != "" && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
 }

@@ -56,6 +56,10 @@ type TrainSettings struct {
 	WeightDecay float64 `json:"weight_decay,omitempty"`
 	ClipNorm    float64 `json:"clip_norm,omitempty"`
 	NoAugment   bool    `json:"no_augment,omitempty"`
+	CropScale   float64 `json:"crop_scale,omitempty"` // smallest crop area fraction (default 0.9, the paper's)
+	Flip        bool    `json:"flip,omitempty"`
+	Jitter      float64 `json:"jitter,omitempty"`    // colour jitter strength
+	Captions    string  `json:"captions,omitempty"`  // all (default) or one per image per epoch
 	Precision   string  `json:"precision,omitempty"` // fp32 (default) or bf16 mixed precision
 }
 
@@ -159,6 +163,16 @@ func (c *Config) Validate() error {
 	}
 	if len(c.Attacks) > 0 && c.Poison.Epochs <= 0 {
 		return fmt.Errorf("poison.epochs must be positive")
+	}
+	if c.CleanCheckpoint == "" {
+		if err := c.Clean.options(0).Validate(); err != nil {
+			return fmt.Errorf("clean: %w", err)
+		}
+	}
+	if len(c.Attacks) > 0 {
+		if err := c.Poison.options(0).Validate(); err != nil {
+			return fmt.Errorf("poison: %w", err)
+		}
 	}
 	for i, a := range c.Attacks {
 		switch a.Kind {

@@ -29,6 +29,9 @@ type Runner struct {
 	Log    io.Writer // progress and messages; nil is silent
 	Shard  int       // this process runs jobs with index % Shards == Shard
 	Shards int       // 0 or 1: all jobs
+	// Only, when "clean", stops after the clean model is trained and
+	// measured (jobs/clean.json); "" runs the whole grid.
+	Only string
 
 	prep   *clipmodel.Prepared
 	clean  *clipmodel.Model
@@ -118,6 +121,9 @@ func (r *Runner) Run(version string) error {
 	if err := WriteJSONAtomic(filepath.Join(r.Out, "config.json"), c); err != nil {
 		return err
 	}
+	if r.Only != "" && r.Only != OnlyClean {
+		return fmt.Errorf("runner: only must be %q or empty, got %q", OnlyClean, r.Only)
+	}
 	if err := r.prepare(); err != nil {
 		return err
 	}
@@ -125,6 +131,9 @@ func (r *Runner) Run(version string) error {
 		return err
 	}
 	jobs := c.Jobs()
+	if r.Only == OnlyClean {
+		jobs = nil
+	}
 	for i, j := range jobs {
 		if r.Shards > 1 && i%r.Shards != r.Shard {
 			continue
@@ -159,6 +168,9 @@ func (r *Runner) Run(version string) error {
 	_, err := MergeJobs(r.Out, r.Out)
 	return err
 }
+
+// OnlyClean is the Runner.Only value that runs the clean stage alone.
+const OnlyClean = "clean"
 
 func (r *Runner) logf(format string, a ...any) {
 	if r.Log != nil {
@@ -225,7 +237,8 @@ func ApplyClasses(ds *dataset.Dataset, spec string) error {
 
 func (s TrainSettings) options(seed uint64) clipmodel.TrainOptions {
 	return clipmodel.TrainOptions{Epochs: s.Epochs, BatchSize: s.BatchSize, LR: s.LR, MinLR: s.MinLR, WarmupSteps: s.WarmupSteps,
-		WeightDecay: s.WeightDecay, ClipNorm: s.ClipNorm, NoAugment: s.NoAugment, Precision: s.Precision, Seed: seed}
+		WeightDecay: s.WeightDecay, ClipNorm: s.ClipNorm, NoAugment: s.NoAugment, CropScale: s.CropScale, Flip: s.Flip,
+		Jitter: s.Jitter, Captions: s.Captions, Precision: s.Precision, Seed: seed}
 }
 
 // cleanModel loads or trains the clean model and records its utility.

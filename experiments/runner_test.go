@@ -131,3 +131,30 @@ func TestConfigErrorsNameTheProblem(t *testing.T) {
 		}
 	}
 }
+
+func TestRunOnlyCleanTrainsNoJob(t *testing.T) {
+	dir := t.TempDir()
+	c := shrunkenDemo(t, dir)
+	c.Data = "shapes:classes=10,n=100,test=5"
+	c.Clean.Epochs, c.Clean.Captions, c.Clean.CropScale, c.Clean.Flip = 1, "one", 0.5, true
+	c.Attacks[0].Goals = []string{"circle2square"}
+	c.Attacks[1].Goals = []string{"circle2square"}
+	r := &Runner{Config: c, Out: dir, Only: OnlyClean}
+	if err := r.Run("test"); err != nil {
+		t.Fatal(err)
+	}
+	files, err := filepath.Glob(filepath.Join(dir, "jobs", "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != 1 || filepath.Base(files[0]) != "clean.json" {
+		t.Fatalf("jobs/ holds %v, want only clean.json", files)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "clean", "done")); err != nil {
+		t.Errorf("the clean model was not finished: %v", err)
+	}
+	bad := &Runner{Config: c, Out: t.TempDir(), Only: "attacks"}
+	if err := bad.Run("test"); err == nil || !strings.Contains(err.Error(), "only") {
+		t.Errorf("Only \"attacks\" gave %v, want an error naming only", err)
+	}
+}
