@@ -28,5 +28,5 @@ func runDemo(args []string) error {
 	}
 	parallel.SetThreads(*threads)
 	fmt.Fprintf(os.Stderr, "mmpoison demo: clean model, Attacks I, II and III, filter and fine-tuning defenses on shapes; output in %s\n", *out)
-	return runGrid(cfg, *out, 0, 1)
+	return runGrid(cfg, *out, 0, 1, "")
 }

@@ -51,19 +51,25 @@ func runEval(args []string) error {
 	if err != nil {
 		return err
 	}
-	rep := evalReport{Checkpoint: *ckpt, Data: d.spec, Split: *split, Images: len(se.Rows), Captions: len(se.Texts) / se.Dim, Metrics: map[string]float64{}}
-	for i, k := range experiments.RecallKs {
-		rep.Metrics[fmt.Sprintf("ir_r@%d", k)] = u.IR.Hit[i]
-		rep.Metrics[fmt.Sprintf("tr_r@%d", k)] = u.TR.Hit[i]
-	}
-	rep.Metrics["ir_mean_rank"], rep.Metrics["ir_median_rank"] = u.IR.Mean, u.IR.Median
-	rep.Metrics["tr_mean_rank"], rep.Metrics["tr_median_rank"] = u.TR.Mean, u.TR.Median
+	rep := evalReport{Checkpoint: *ckpt, Data: d.spec, Split: *split, Images: len(se.Rows), Captions: len(se.Texts) / se.Dim, Metrics: recallMetrics(u)}
 	b, _ := json.MarshalIndent(rep, "", "  ")
 	fmt.Println(string(b))
 	if *out != "" {
 		return experiments.WriteFileAtomic(*out, append(b, '\n'))
 	}
 	return nil
+}
+
+// recallMetrics names u's figures as eval's JSON does.
+func recallMetrics(u *experiments.UtilityScores) map[string]float64 {
+	out := map[string]float64{}
+	for i, k := range experiments.RecallKs {
+		out[fmt.Sprintf("ir_r@%d", k)] = u.IR.Hit[i]
+		out[fmt.Sprintf("tr_r@%d", k)] = u.TR.Hit[i]
+	}
+	out["ir_mean_rank"], out["ir_median_rank"] = u.IR.Mean, u.IR.Median
+	out["tr_mean_rank"], out["tr_median_rank"] = u.TR.Mean, u.TR.Median
+	return out
 }
 
 // loadCheckpointModel rebuilds a model from a checkpoint and finds the

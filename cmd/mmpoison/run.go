@@ -20,11 +20,12 @@ func init() {
 }
 
 func runRun(args []string) error {
-	fs := newFlags("run", "run --config FILE.json --out DIR [--shard i/n] [--threads N]")
+	fs := newFlags("run", "run --config FILE.json --out DIR [--shard i/n] [--only clean] [--threads N] [--dry-run]")
 	config := fs.String("config", "", "experiment config (JSON; see docs/experiments.md)")
 	out := fs.String("out", "", "output folder (required); finished jobs in it are skipped")
 	shard := fs.String("shard", "", "run only shard i of n (0-based), e.g. 0/4; merge later with mmpoison report")
 	threads := fs.Int("threads", runtime.GOMAXPROCS(0), "worker threads")
+	only := fs.String("only", "", "clean: train and measure the clean model alone (DIR/jobs/clean.json), no attacks")
 	dryRun := fs.Bool("dry-run", false, "check the config, print the jobs (of this shard) and exit without loading data or training")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -40,12 +41,19 @@ func runRun(args []string) error {
 	if err != nil {
 		return err
 	}
+	if *only != "" && *only != experiments.OnlyClean {
+		return usagef("--only takes %q, got %q", experiments.OnlyClean, *only)
+	}
 	if *dryRun {
+		if *only == experiments.OnlyClean {
+			fmt.Printf("clean model only, on %s with model %s\n", cfg.Data, cfg.Model)
+			return nil
+		}
 		printJobs(os.Stdout, cfg, i, n)
 		return nil
 	}
 	parallel.SetThreads(*threads)
-	return runGrid(cfg, *out, i, n)
+	return runGrid(cfg, *out, i, n, *only)
 }
 
 // printJobs lists the jobs shard i of n would run, one a line.
@@ -61,8 +69,8 @@ func printJobs(w io.Writer, cfg *experiments.Config, shard, shards int) {
 	fmt.Fprintf(w, "%d of %d jobs (plus the clean model) on %s with model %s\n", mine, len(jobs), cfg.Data, cfg.Model)
 }
 
-func runGrid(cfg *experiments.Config, out string, shard, shards int) error {
-	r := &experiments.Runner{Config: cfg, Out: out, Log: os.Stderr, Shard: shard, Shards: shards}
+func runGrid(cfg *experiments.Config, out string, shard, shards int, only string) error {
+	r := &experiments.Runner{Config: cfg, Out: out, Log: os.Stderr, Shard: shard, Shards: shards, Only: only}
 	if err := r.Run(codeVersion()); err != nil {
 		return err
 	}

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 
 	"github.com/mmpoison/mmpoison/autograd"
 	"github.com/mmpoison/mmpoison/clipmodel"
@@ -75,7 +78,11 @@ func (t *trainFlags) register(fs *flag.FlagSet, epochs int) {
 	fs.Float64Var(&o.WeightDecay, "wd", 0.1, "AdamW weight decay (not applied to biases, gains and logit_scale)")
 	fs.Float64Var(&o.ClipNorm, "clip", 1.0, "clip the global gradient norm to this (0: off)")
 	fs.Uint64Var(&o.Seed, "seed", 42, "seed of initialisation, data order and augmentation")
-	fs.BoolVar(&o.NoAugment, "no-augment", false, "train without RandomResizedCrop")
+	fs.BoolVar(&o.NoAugment, "no-augment", false, "train without augmentation")
+	fs.Float64Var(&o.CropScale, "crop-scale", 0.9, "smallest area fraction of the random resized crop (the paper's 0.9; 0.3-0.5 for training from scratch)")
+	fs.BoolVar(&o.Flip, "flip", false, "random horizontal flips")
+	fs.Float64Var(&o.Jitter, "jitter", 0, "colour jitter: brightness, contrast and saturation each scaled by a factor in [1-J, 1+J]")
+	fs.StringVar(&o.Captions, "captions", clipmodel.CaptionsAll, "pairs per epoch: all (every caption) or one (each image once, with a random caption)")
 	fs.IntVar(&t.threads, "threads", runtime.GOMAXPROCS(0), "worker threads")
 }
 
@@ -96,6 +103,7 @@ func runTrain(args []string) error {
 	resume := fs.Bool("resume", false, "continue the run in --out from its last checkpoint")
 	every := fs.Int("checkpoint-every", 200, "also checkpoint every N steps (0: epoch ends only)")
 	precision := fs.String("precision", "fp32", "GEMM arithmetic: fp32, or bf16 (bf16 operands, fp32 sums; weights and optimiser stay fp32)")
+	evalSplit := fs.String("eval-split", "", "after every epoch, measure retrieval on this split (e.g. test or dev) and append it to DIR/"+evalsFile)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -104,6 +112,9 @@ func runTrain(args []string) error {
 	}
 	if _, err := autograd.ParsePrecision(*precision); err != nil {
 		return usagef("--precision: %v", err)
+	}
+	if err := t.opt.Validate(); err != nil {
+		return usagef("%v", err)
 	}
 	t.apply()
 	cfg, err := clipmodel.LoadConfig(*model)
@@ -136,6 +147,11 @@ func runTrain(args []string) error {
 	opt := t.opt
 	opt.Freeze, opt.OutDir, opt.Resume, opt.CheckpointEvery, opt.Log = *freeze, *out, *resume, *every, os.Stderr
 	opt.Precision = *precision
+	if *evalSplit != "" {
+		if opt.OnEpoch, err = epochEvaluator(prep, *evalSplit, filepath.Join(*out, evalsFile)); err != nil {
+			return err
+		}
+	}
 	fmt.Fprintf(os.Stderr, "training %s on %d pairs of %s for %d epochs (batch %d, %d threads)\n",
 		prep.Config.Name, ex.Len(), prep.Data.Name, opt.Epochs, opt.BatchSize, t.threads)
 	res, err := clipmodel.Train(m, ex, prep.Images, opt)
@@ -155,4 +171,50 @@ func joinPresets() string {
 		s += p
 	}
 	return s
+}
+
+// evalsFile holds train --eval-split's per-epoch retrieval figures.
+const evalsFile = "evals.jsonl"
+
+// epochRecall is one line of evals.jsonl.
+type epochRecall struct {
+	Epoch   int                `json:"epoch"`
+	Split   string             `json:"split"`
+	Metrics map[string]float64 `json:"metrics"`
+}
+
+// epochEvaluator measures retrieval on split after each epoch, logs it and
+// appends it to path; a resumed run rewrites the epochs it trains again.
+func epochEvaluator(prep *clipmodel.Prepared, split, path string) (func(int, *clipmodel.Model) error, error) {
+	if !slices.Contains(prep.Data.Splits(), split) {
+		return nil, usagef("--eval-split %q: dataset %s has splits %v", split, prep.Data.Name, prep.Data.Splits())
+	}
+	return func(epoch int, m *clipmodel.Model) error {
+		u, _, err := utility(m, prep, split)
+		if err != nil {
+			return fmt.Errorf("epoch %d evaluation on %s: %w", epoch, split, err)
+		}
+		rec := epochRecall{Epoch: epoch, Split: split, Metrics: recallMetrics(u)}
+		fmt.Fprintf(os.Stderr, "epoch %d %s: IR R@1/5/10 %.3f/%.3f/%.3f  TR R@1/5/10 %.3f/%.3f/%.3f\n", epoch, split,
+			rec.Metrics["ir_r@1"], rec.Metrics["ir_r@5"], rec.Metrics["ir_r@10"], rec.Metrics["tr_r@1"], rec.Metrics["tr_r@5"], rec.Metrics["tr_r@10"])
+		return appendEpochRecall(path, rec)
+	}, nil
+}
+
+// appendEpochRecall rewrites path with its records of earlier epochs plus rec.
+func appendEpochRecall(path string, rec epochRecall) error {
+	var kept []byte
+	if old, err := os.ReadFile(path); err == nil {
+		for _, line := range bytes.Split(old, []byte("\n")) {
+			var r epochRecall
+			if json.Unmarshal(line, &r) == nil && r.Epoch < rec.Epoch {
+				kept = append(append(kept, line...), '\n')
+			}
+		}
+	}
+	line, err := json.Marshal(rec)
+	if err != nil {
+		return err
+	}
+	return experiments.WriteFileAtomic(path, append(append(kept, line...), '\n'))
 }
