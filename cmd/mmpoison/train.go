@@ -103,7 +103,8 @@ func runTrain(args []string) error {
 	resume := fs.Bool("resume", false, "continue the run in --out from its last checkpoint")
 	every := fs.Int("checkpoint-every", 200, "also checkpoint every N steps (0: epoch ends only)")
 	precision := fs.String("precision", "fp32", "GEMM arithmetic: fp32, or bf16 (bf16 operands, fp32 sums; weights and optimiser stay fp32)")
-	evalSplit := fs.String("eval-split", "", "after every epoch, measure retrieval on this split (e.g. test or dev) and append it to DIR/"+evalsFile)
+	evalSplit := fs.String("eval-split", "", "measure retrieval on this split (e.g. test or val) after epochs, appending to DIR/"+evalsFile)
+	evalEvery := fs.Int("eval-every", 1, "with --eval-split: measure after every N-th epoch and the last")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -148,7 +149,10 @@ func runTrain(args []string) error {
 	opt.Freeze, opt.OutDir, opt.Resume, opt.CheckpointEvery, opt.Log = *freeze, *out, *resume, *every, os.Stderr
 	opt.Precision = *precision
 	if *evalSplit != "" {
-		if opt.OnEpoch, err = epochEvaluator(prep, *evalSplit, filepath.Join(*out, evalsFile)); err != nil {
+		if *evalEvery < 1 {
+			return usagef("--eval-every must be at least 1, got %d", *evalEvery)
+		}
+		if opt.OnEpoch, err = epochEvaluator(prep, *evalSplit, filepath.Join(*out, evalsFile), *evalEvery, opt.Epochs); err != nil {
 			return err
 		}
 	}
@@ -183,13 +187,17 @@ type epochRecall struct {
 	Metrics map[string]float64 `json:"metrics"`
 }
 
-// epochEvaluator measures retrieval on split after each epoch, logs it and
+// epochEvaluator measures retrieval on split after every every-th epoch and
+// the last one, logs it and
 // appends it to path; a resumed run rewrites the epochs it trains again.
-func epochEvaluator(prep *clipmodel.Prepared, split, path string) (func(int, *clipmodel.Model) error, error) {
+func epochEvaluator(prep *clipmodel.Prepared, split, path string, every, last int) (func(int, *clipmodel.Model) error, error) {
 	if !slices.Contains(prep.Data.Splits(), split) {
 		return nil, usagef("--eval-split %q: dataset %s has splits %v", split, prep.Data.Name, prep.Data.Splits())
 	}
 	return func(epoch int, m *clipmodel.Model) error {
+		if epoch%every != 0 && epoch != last {
+			return nil
+		}
 		u, _, err := utility(m, prep, split)
 		if err != nil {
 			return fmt.Errorf("epoch %d evaluation on %s: %w", epoch, split, err)
