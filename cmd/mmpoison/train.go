@@ -114,6 +114,19 @@ func runTrain(args []string) error {
 	if _, err := autograd.ParsePrecision(*precision); err != nil {
 		return usagef("--precision: %v", err)
 	}
+	if *evalEvery < 1 {
+		return usagef("--eval-every must be at least 1, got %d", *evalEvery)
+	}
+	// The flags' zero values are the user's word, not "the default".
+	if t.opt.Epochs < 1 {
+		return usagef("--epochs must be at least 1, got %d", t.opt.Epochs)
+	}
+	if t.opt.BatchSize < 2 {
+		return usagef("--batch must be at least 2 (a contrastive batch needs negatives), got %d", t.opt.BatchSize)
+	}
+	if t.opt.CropScale <= 0 {
+		return usagef("--crop-scale must be in (0, 1], got %g", t.opt.CropScale)
+	}
 	if err := t.opt.Validate(); err != nil {
 		return usagef("%v", err)
 	}
@@ -149,9 +162,6 @@ func runTrain(args []string) error {
 	opt.Freeze, opt.OutDir, opt.Resume, opt.CheckpointEvery, opt.Log = *freeze, *out, *resume, *every, os.Stderr
 	opt.Precision = *precision
 	if *evalSplit != "" {
-		if *evalEvery < 1 {
-			return usagef("--eval-every must be at least 1, got %d", *evalEvery)
-		}
 		if opt.OnEpoch, err = epochEvaluator(prep, *evalSplit, filepath.Join(*out, evalsFile), *evalEvery, opt.Epochs); err != nil {
 			return err
 		}

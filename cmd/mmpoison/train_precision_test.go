@@ -29,3 +29,20 @@ func TestTrainPrecisionFlag(t *testing.T) {
 		t.Errorf("checkpoint records precision %q, want bf16", st.Options.Precision)
 	}
 }
+
+func TestTrainRejectsBadOptionsUpFront(t *testing.T) {
+	work := t.TempDir()
+	base := []string{"train", "--data", "shapes:n=64,test=2", "--threads", "1", "--cache-dir", filepath.Join(work, "cache"), "--out", filepath.Join(work, "run")}
+	var cases []exitCase
+	for _, bad := range [][]string{
+		{"--epochs", "0"}, {"--epochs", "-1"}, {"--batch", "0"}, {"--batch", "1"}, {"--lr", "-1"},
+		{"--crop-scale", "0"}, {"--crop-scale", "1.5"}, {"--jitter", "1"}, {"--captions", "two"},
+		{"--eval-split", "test", "--eval-every", "0"},
+	} {
+		cases = append(cases, exitCase{append(append([]string{}, base...), bad...), 2})
+	}
+	checkExits(t, cases)
+	if _, err := os.Stat(filepath.Join(work, "run")); err == nil {
+		t.Error("a rejected command created its output folder")
+	}
+}
