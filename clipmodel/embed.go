@@ -1,7 +1,9 @@
 package clipmodel
 
 import (
+	"errors"
 	"fmt"
+	"math"
 
 	"github.com/mmpoison/mmpoison/autograd"
 	"github.com/mmpoison/mmpoison/dataset"
@@ -103,6 +105,29 @@ func (m *Model) EmbedSplit(ds *dataset.Dataset, split string, im *Images, tok *t
 	if se.Images, err = m.EmbedImages(im.Cache, slots); err != nil {
 		return nil, err
 	}
+	if err := checkFinite("image", se.Images); err != nil {
+		return nil, err
+	}
 	se.Texts = m.EmbedTexts(tok, captions)
+	if err := checkFinite("caption", se.Texts); err != nil {
+		return nil, err
+	}
 	return se, nil
+}
+
+// ErrNonFinite marks embeddings holding NaN or Inf: the model's weights are
+// broken, and any ranking of them would be meaningless.
+var ErrNonFinite = errors.New("embeddings are not finite")
+
+func checkFinite(what string, v []float32) error {
+	bad := 0
+	for _, x := range v {
+		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+			bad++
+		}
+	}
+	if bad > 0 {
+		return fmt.Errorf("%w: %d of %d %s embedding values are NaN or Inf; the weights are broken (a diverged run?): retrain with a lower learning rate", ErrNonFinite, bad, len(v), what)
+	}
+	return nil
 }

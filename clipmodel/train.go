@@ -330,7 +330,24 @@ func Train(m *Model, data *Examples, im *Images, opt TrainOptions) (*TrainResult
 		res.FinalLoss = lossV
 
 		epochEnd := state.Step%stepsPerEpoch == 0
-		if ckptPath != "" && (epochEnd || (opt.CheckpointEvery > 0 && state.Step%opt.CheckpointEvery == 0)) {
+		saving := ckptPath != "" && (epochEnd || (opt.CheckpointEvery > 0 && state.Step%opt.CheckpointEvery == 0))
+		if epochEnd || saving || state.Step == total {
+			// A finite loss can hide broken weights (a normalised NaN
+			// embedding scores 0): never save or hand on such a model.
+			if name, ok := nonFinite(trainable); !ok {
+				return nil, fmt.Errorf("train: weight %s became NaN or Inf at step %d (lr %.3g): lower --lr or raise --warmup; the last checkpoint is intact", name, state.Step, lr)
+			}
+			// Huge but finite weights overflow in the forward pass instead.
+			if err := checkFinite("caption", m.EmbedTokens(ids, eot)); err != nil {
+				return nil, fmt.Errorf("train: at step %d (lr %.3g) %w; the last checkpoint is intact", state.Step, lr, err)
+			}
+			if emb, err := m.EmbedImages(im.Cache, slots); err != nil {
+				return nil, err
+			} else if err := checkFinite("image", emb); err != nil {
+				return nil, fmt.Errorf("train: at step %d (lr %.3g) %w; the last checkpoint is intact", state.Step, lr, err)
+			}
+		}
+		if saving {
 			if err := SaveCheckpoint(ckptPath, m, optim, state); err != nil {
 				return nil, fmt.Errorf("train: checkpoint: %w", err)
 			}
@@ -347,6 +364,18 @@ func Train(m *Model, data *Examples, im *Images, opt TrainOptions) (*TrainResult
 	res.Steps = state.Step
 	res.Duration = time.Since(start)
 	return res, nil
+}
+
+// nonFinite returns the name of the first parameter holding NaN or Inf.
+func nonFinite(params []nn.Named) (string, bool) {
+	for _, p := range params {
+		for _, v := range p.Tensor.Data {
+			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+				return p.Name, false
+			}
+		}
+	}
+	return "", true
 }
 
 func clipOrInf(c float64) float64 {

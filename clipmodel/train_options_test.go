@@ -1,6 +1,7 @@
 package clipmodel
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -118,5 +119,26 @@ func TestFrozenResNetKeepsItsStatisticsThroughEpochEvals(t *testing.T) {
 		if !slices.Equal(v, before[name]) {
 			t.Errorf("%s moved while the image tower was frozen", name)
 		}
+	}
+}
+
+// A diverged run (lr 1e30) must stop with an error, not save a model whose
+// embeddings are NaN (its loss can stay finite at ln N).
+func TestDivergedTrainingStops(t *testing.T) {
+	f := newResumeFixture(t, "vit")
+	m, err := New(f.cfg, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	_, err = Train(m, f.ex, f.im, TrainOptions{Epochs: 3, BatchSize: 16, LR: 1e30, Seed: 3, OutDir: dir})
+	if err == nil || !(strings.Contains(err.Error(), "not finite") || strings.Contains(err.Error(), "NaN")) {
+		t.Fatalf("training at lr 1e30 gave %v, want a non-finite error", err)
+	}
+	if errors.Is(err, ErrNonFinite) {
+		return
+	}
+	if !strings.Contains(err.Error(), "weight") && !strings.Contains(err.Error(), "loss") && !strings.Contains(err.Error(), "gradient") {
+		t.Errorf("error %q names neither embeddings, a weight, the loss nor the gradient", err)
 	}
 }
