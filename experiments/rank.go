@@ -23,9 +23,9 @@ const queryBlock = 32
 // and min_rank is its minimum over the targets. The minimum is reached at the
 // target with the highest score, for which the second term is zero, so
 // min_rank = #{non-targets j : s_j ≥ max_t s_t}. No sort is needed: one
-// counting pass per query. NaN scores compare false: a NaN non-target never
-// outranks a target, and a query whose targets all score NaN gets the number
-// of non-NaN non-targets.
+// counting pass per query. A NaN score counts as -Inf: a NaN non-target never
+// outranks a scored target, and a NaN target ranks after every non-target,
+// so a model whose scores are all NaN gets the worst rank, never the best.
 //
 // targets[i] lists gallery row indices (duplicates allowed, must be
 // non-empty). Work is split over the parallel worker pool by query blocks.
@@ -93,7 +93,7 @@ func minRankOf(scores []float64, targets []int, isTarget []bool) int {
 	}
 	rank := 0
 	for j, s := range scores {
-		if !isTarget[j] && s >= best {
+		if !isTarget[j] && (s >= best || math.IsNaN(s) && math.IsInf(best, -1)) {
 			rank++
 		}
 	}

@@ -1,10 +1,13 @@
 package experiments
 
 import (
+	"math"
 	"math/rand/v2"
 	"slices"
 	"sort"
 	"testing"
+
+	"github.com/mmpoison/mmpoison/dataset"
 )
 
 func mat(t *testing.T, cols int, vals ...float32) Matrix {
@@ -117,5 +120,43 @@ func TestSummarize(t *testing.T) {
 	}
 	if even := Summarize([]int{4, 1, 2, 9}); even.Median != 3 {
 		t.Errorf("even median = %v, want 3", even.Median)
+	}
+}
+
+// A NaN model must never look good: all-NaN scores give every query the
+// worst rank, and a NaN non-target never outranks a scored target.
+func TestMinRanksNaNScoresRankLast(t *testing.T) {
+	nan := float32(math.NaN())
+	gallery := mat(t, 2, nan, nan, nan, nan, nan, nan, nan, nan)
+	queries := mat(t, 2, nan, nan, nan, nan)
+	got, err := MinRanks(queries, gallery, [][]int{{0}, {2, 3}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []int{3, 2}; !slices.Equal(got, want) {
+		t.Fatalf("all-NaN MinRanks = %v, want the worst ranks %v", got, want)
+	}
+	// Gallery g0 = NaN, g1 = (1,0), g2 = (0,1); query (1,0).
+	mixed := mat(t, 2, nan, 0, 1, 0, 0, 1)
+	q := mat(t, 2, 1, 0, 1, 0)
+	got, err = MinRanks(q, mixed, [][]int{{1}, {0}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []int{0, 2}; !slices.Equal(got, want) {
+		t.Fatalf("mixed MinRanks = %v, want %v (NaN ranks last, as target or not)", got, want)
+	}
+	// Utility of an all-NaN gallery is at most chance.
+	rows := []dataset.Row{{ID: 1, Captions: []string{"a"}}, {ID: 2, Captions: []string{"b"}}, {ID: 3, Captions: []string{"c"}}}
+	g, err := NewGallery(rows, mat(t, 2, nan, nan, nan, nan, nan, nan), mat(t, 2, nan, nan, nan, nan, nan, nan))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := Utility(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.IR.Hit[0] != 0 || u.TR.Hit[0] != 0 {
+		t.Errorf("all-NaN model has R@1 IR %v TR %v, want 0", u.IR.Hit[0], u.TR.Hit[0])
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/mmpoison/mmpoison/clipmodel"
@@ -44,5 +45,16 @@ func TestTrainRejectsBadOptionsUpFront(t *testing.T) {
 	checkExits(t, cases)
 	if _, err := os.Stat(filepath.Join(work, "run")); err == nil {
 		t.Error("a rejected command created its output folder")
+	}
+}
+
+// The reproduction: at lr 1e6 the tiny model's weights grow huge
+// while the loss stays at ln 128; training must fail instead of saving it.
+func TestTrainDivergedModelIsRefused(t *testing.T) {
+	work := t.TempDir()
+	code, stderr := exitOf("train", "--data", "shapes:classes=10,n=60,test=10", "--epochs", "2", "--lr", "1e6", "--threads", "1",
+		"--cache-dir", filepath.Join(work, "cache"), "--out", filepath.Join(work, "nan"))
+	if code != 1 || !strings.Contains(stderr, "not finite") {
+		t.Fatalf("exit %d, stderr %q: want exit 1 naming non-finite embeddings", code, stderr)
 	}
 }
