@@ -246,7 +246,7 @@ func meanOrNaN(x []float64) float64 {
 func (r *Runner) evaluate(m *clipmodel.Model, job string, j Job, goals []Goal, target *dataset.Row, epoch int) ([]Result, error) {
 	se, err := m.EmbedSplit(r.prep.Data, dataset.Test, r.prep.Images, r.prep.Tok)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("model of %s: %w", job, err)
 	}
 	img, _ := NewMatrix(len(se.Rows), se.Dim, se.Images)
 	txt, _ := NewMatrix(len(se.Texts)/se.Dim, se.Dim, se.Texts)

@@ -277,7 +277,7 @@ func (r *Runner) cleanModel() error {
 		r.clean = m
 		se, err := m.EmbedSplit(r.prep.Data, dataset.Test, r.prep.Images, r.prep.Tok)
 		if err != nil {
-			return err
+			return fmt.Errorf("clean model %s: %w", path, err)
 		}
 		r.cleanE = se
 		resPath := filepath.Join(r.Out, "jobs", "clean.json")

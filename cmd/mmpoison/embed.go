@@ -38,7 +38,7 @@ func runEmbed(args []string) error {
 	}
 	se, err := m.EmbedSplit(prep.Data, *split, prep.Images, prep.Tok)
 	if err != nil {
-		return err
+		return fmt.Errorf("checkpoint %s: %w", *ckpt, err)
 	}
 	tensors, meta, err := embeddingFile(se, map[string]string{"checkpoint": *ckpt, "data": d.spec, "split": *split})
 	if err != nil {

@@ -49,7 +49,7 @@ func runEval(args []string) error {
 	}
 	u, se, err := utility(m, prep, *split)
 	if err != nil {
-		return err
+		return fmt.Errorf("checkpoint %s: %w", *ckpt, err)
 	}
 	rep := evalReport{Checkpoint: *ckpt, Data: d.spec, Split: *split, Images: len(se.Rows), Captions: len(se.Texts) / se.Dim, Metrics: recallMetrics(u)}
 	b, _ := json.MarshalIndent(rep, "", "  ")
