@@ -57,6 +57,9 @@ func parseIDX(path string, raw []byte) (*IDX, error) {
 	for i := range dims {
 		// In int64, so that a hostile header cannot overflow int on 32-bit machines.
 		d := int64(binary.BigEndian.Uint32(raw[4+4*i:]))
+		if d == 0 && i > 0 {
+			return nil, fmt.Errorf("idx %s: dimension %d is 0: items of an empty shape", path, i)
+		}
 		total *= d
 		if total > 1<<34 || d > 1<<31-1 {
 			return nil, fmt.Errorf("idx %s: dimension %d (size %d) makes the data too large", path, i, d)

@@ -52,6 +52,7 @@ func TestReadIDXErrors(t *testing.T) {
 		"float":      {[]byte{0, 0, 0x0d, 1, 0, 0, 0, 0}, "only unsigned bytes"},
 		"trailing":   {append(tinyIDX(), 9), "1 trailing bytes"},
 		"badgzip.gz": {[]byte{0x1f, 0x8b, 1}, "gzip"},
+		"zerodims":   {[]byte{0, 0, 8, 3, 0, 0, 0, 40, 0, 0, 0, 0, 0, 0, 0, 0}, "dimension 1 is 0"},
 	}
 	for name, c := range cases {
 		p := filepath.Join(dir, name)
