@@ -140,6 +140,9 @@ func writeGemmResult(w io.Writer, r GemmResult, asJSON bool) error {
 	return err
 }
 
+// maxShapeBytes bounds the float32 matrices of one benchmarked shape.
+const maxShapeBytes = 4 << 30
+
 // ParseShapes reads "1024x1024x1024,256x512x2048" (M×K×N, comma separated).
 func ParseShapes(s string) ([][3]int, error) {
 	var out [][3]int
@@ -159,6 +162,10 @@ func ParseShapes(s string) ([][3]int, error) {
 				return nil, fmt.Errorf("shape %q: %q is not a positive integer", item, p)
 			}
 			sh[i] = v
+		}
+		m, k, n := float64(sh[0]), float64(sh[1]), float64(sh[2])
+		if bytes := 4 * (m*k + k*n + m*n); bytes > maxShapeBytes {
+			return nil, fmt.Errorf("shape %q: its three matrices need %.3g GiB; the benchmark allows %d GiB", item, bytes/(1<<30), maxShapeBytes>>30)
 		}
 		out = append(out, sh)
 	}

@@ -17,7 +17,7 @@ func TestParseShapes(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("ParseShapes = %v, want %v", got, want)
 	}
-	for _, bad := range []string{"", "12x3", "1x2x3x4", "0x1x1", "ax1x1", "4x-1x2"} {
+	for _, bad := range []string{"", "12x3", "1x2x3x4", "0x1x1", "ax1x1", "4x-1x2", "99999999x99999999x1", "65536x65536x65536"} {
 		if _, err := ParseShapes(bad); err == nil {
 			t.Errorf("ParseShapes(%q) accepted a bad shape", bad)
 		}
