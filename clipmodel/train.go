@@ -108,6 +108,9 @@ func (o TrainOptions) Validate() error {
 	case o.Captions != CaptionsAll && o.Captions != CaptionsOne:
 		return fmt.Errorf("captions must be %q or %q, got %q", CaptionsAll, CaptionsOne, o.Captions)
 	}
+	if _, err := autograd.ParsePrecision(o.Precision); err != nil {
+		return err
+	}
 	return nil
 }
 

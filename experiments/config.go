@@ -207,6 +207,9 @@ func (c *Config) Validate() error {
 			}
 		}
 	}
+	if !(c.Filter.Percent > 0 && c.Filter.Percent < 100) {
+		return fmt.Errorf("filter.percent must be between 0 and 100 (the share of pairs to drop), got %g", c.Filter.Percent)
+	}
 	mods, defs := slices.Clone(c.Modalities), slices.Clone(c.Defenses)
 	for _, a := range c.Attacks {
 		mods, defs = append(mods, a.Modalities...), append(defs, a.Defenses...)

@@ -123,6 +123,12 @@ func TestConfigErrorsNameTheProblem(t *testing.T) {
 		`{"clean": {"epochs": 1}, "bogus": 1}`:                                                                              "unknown field",
 		"{\"clean\": {\"epochs\": 1},\n \"ratios\": [0.1,]}":                                                                "line 2",
 		`{"attacks": []}`: "clean.epochs",
+		`{"clean": {"epochs": 1}, "attacks": [{"kind": "II", "goals": ["dog2dog"]}], "poison": {"epochs": 1}, "ratios": [1]}`:              "A2A",
+		`{"clean": {"epochs": 1}, "attacks": [{"kind": "II", "goals": ["a:a"]}], "poison": {"epochs": 1}, "ratios": [1]}`:                  "A2A",
+		`{"clean": {"epochs": 1}, "filter": {"percent": 150}}`:                                                                             "filter.percent",
+		`{"clean": {"epochs": 1, "lr": -1}}`:                                                                                               "clean: lr",
+		`{"clean": {"epochs": 1, "precision": "fp8"}}`:                                                                                     "fp8",
+		`{"clean": {"epochs": 1}, "attacks": [{"kind": "II", "goals": ["a2b"]}], "poison": {"epochs": 1, "crop_scale": 2}, "ratios": [1]}`: "poison: crop scale",
 	}
 	for in, want := range cases {
 		_, err := ParseConfig("x.json", []byte(in))

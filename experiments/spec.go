@@ -30,7 +30,7 @@ func (g Goal) String() string { return g.From + "2" + g.To }
 // are ambiguous in that form; use "boat:dog" for them.
 func ParseGoal(s string) (Goal, error) {
 	if from, to, ok := strings.Cut(s, ":"); ok && from != "" && to != "" {
-		return Goal{From: from, To: to}, nil
+		return checkGoal(s, Goal{From: from, To: to})
 	}
 	if strings.Count(s, "2") != 1 {
 		return Goal{}, fmt.Errorf("goal %q: want FROM2TO (e.g. boat2dog) or FROM:TO when a class name contains '2'", s)
@@ -39,7 +39,15 @@ func ParseGoal(s string) (Goal, error) {
 	if from == "" || to == "" {
 		return Goal{}, fmt.Errorf("goal %q: both classes must be non-empty (e.g. boat2dog)", s)
 	}
-	return Goal{From: from, To: to}, nil
+	return checkGoal(s, Goal{From: from, To: to})
+}
+
+// checkGoal refuses a goal that maps a class onto itself: it poisons nothing.
+func checkGoal(s string, g Goal) (Goal, error) {
+	if g.From == g.To {
+		return Goal{}, fmt.Errorf("goal %q: source and target class are both %q; an A2A goal poisons nothing", s, g.From)
+	}
+	return g, nil
 }
 
 // Target modes for Attack I's image x*.
