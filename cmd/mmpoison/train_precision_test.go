@@ -58,3 +58,12 @@ func TestTrainDivergedModelIsRefused(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q: want exit 1 naming non-finite embeddings", code, stderr)
 	}
 }
+
+func TestNoCommandIsAUsageError(t *testing.T) {
+	if code, stderr := exitOf(); code != 2 || !strings.Contains(stderr, "train") {
+		t.Errorf("mmpoison with no arguments: exit %d, stderr %q; want 2 and the command list", code, stderr)
+	}
+	if code, _ := exitOf("help"); code != 0 {
+		t.Errorf("mmpoison help: exit %d, want 0", code)
+	}
+}
