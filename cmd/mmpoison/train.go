@@ -101,6 +101,7 @@ func runTrain(args []string) error {
 	freeze := fs.String("freeze", "", "keep one tower fixed: image or text")
 	out := fs.String("out", "", "output folder: checkpoint, metrics.jsonl, tokenizer (required)")
 	resume := fs.Bool("resume", false, "continue the run in --out from its last checkpoint")
+	force := fs.Bool("force", false, "start afresh in an --out that already holds a run, replacing it")
 	every := fs.Int("checkpoint-every", 200, "also checkpoint every N steps (0: epoch ends only)")
 	precision := fs.String("precision", "fp32", "GEMM arithmetic: fp32, or bf16 (bf16 operands, fp32 sums; weights and optimiser stay fp32)")
 	evalSplit := fs.String("eval-split", "", "measure retrieval on this split (e.g. test or val) after epochs, appending to DIR/"+evalsFile)
@@ -110,6 +111,13 @@ func runTrain(args []string) error {
 	}
 	if *out == "" {
 		return usagef("--out is required")
+	}
+	if !*resume && !*force {
+		for _, f := range []string{clipmodel.CheckpointFile, clipmodel.MetricsFile} {
+			if _, err := os.Stat(filepath.Join(*out, f)); err == nil {
+				return usagef("%s already holds a run (%s): pass --resume to continue it or --force to start over", *out, f)
+			}
+		}
 	}
 	if _, err := autograd.ParsePrecision(*precision); err != nil {
 		return usagef("--precision: %v", err)

@@ -67,3 +67,20 @@ func TestNoCommandIsAUsageError(t *testing.T) {
 		t.Errorf("mmpoison help: exit %d, want 0", code)
 	}
 }
+
+func TestTrainRefusesAnExistingRunWithoutResume(t *testing.T) {
+	work := t.TempDir()
+	out := filepath.Join(work, "run")
+	base := []string{"train", "--data", "shapes:n=64,test=2", "--model", "tiny", "--epochs", "1", "--batch", "32",
+		"--threads", "1", "--cache-dir", filepath.Join(work, "cache"), "--out", out}
+	checkExits(t, []exitCase{{base, 0}})
+	metrics, err := os.ReadFile(filepath.Join(out, clipmodel.MetricsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkExits(t, []exitCase{{base, 2}})
+	if again, _ := os.ReadFile(filepath.Join(out, clipmodel.MetricsFile)); string(again) != string(metrics) {
+		t.Error("the refused run changed metrics.jsonl")
+	}
+	checkExits(t, []exitCase{{append(base, "--resume"), 0}, {append(base, "--force"), 0}})
+}
