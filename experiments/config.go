@@ -7,6 +7,8 @@ import (
 	"os"
 	"slices"
 	"strings"
+
+	"github.com/mmpoison/mmpoison/dataset"
 )
 
 // Config is an experiment grid: which data and model, how the clean and the
@@ -250,4 +252,34 @@ func jsonErrorWithLine(b []byte, err error) error {
 		return err
 	}
 	return fmt.Errorf("line %d: %w", 1+strings.Count(string(b[:off]), "\n"), err)
+}
+
+// CheckData reports the first goal the loaded data cannot serve, before any
+// training: every class must exist, and have training images to poison
+// (or to take images from) and test images to query with and rank.
+func (c *Config) CheckData(ds *dataset.Dataset) error {
+	for i, a := range c.Attacks {
+		goals := make([]Goal, len(a.Goals))
+		for k, s := range a.Goals {
+			g, err := ParseGoal(s)
+			if err != nil {
+				return fmt.Errorf("attacks[%d]: %w", i, err)
+			}
+			goals[k] = g
+		}
+		if err := checkClasses(ds, goals); err != nil {
+			return fmt.Errorf("attacks[%d]: %w", i, err)
+		}
+		for _, g := range goals {
+			for _, cls := range []string{g.From, g.To} {
+				if len(trainRowsOf(ds, cls)) == 0 {
+					return fmt.Errorf("attacks[%d] goal %s: class %q has no training images in %s", i, g, cls, ds.Name)
+				}
+				if len(TestRowsOf(ds, cls)) == 0 {
+					return fmt.Errorf("attacks[%d] goal %s: class %q has no test images in %s to evaluate with", i, g, cls, ds.Name)
+				}
+			}
+		}
+	}
+	return nil
 }

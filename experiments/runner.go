@@ -127,6 +127,9 @@ func (r *Runner) Run(version string) error {
 	if err := r.prepare(); err != nil {
 		return err
 	}
+	if err := c.CheckData(r.prep.Data); err != nil {
+		return err
+	}
 	if err := r.cleanModel(); err != nil {
 		return err
 	}

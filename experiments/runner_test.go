@@ -164,3 +164,20 @@ func TestRunOnlyCleanTrainsNoJob(t *testing.T) {
 		t.Errorf("Only \"attacks\" gave %v, want an error naming only", err)
 	}
 }
+
+// A goal the data cannot serve fails before the clean model trains.
+func TestRunChecksGoalsAgainstTheDataFirst(t *testing.T) {
+	for goal, want := range map[string]string{"unicorn2square": "unknown class", "circle2bar": "unknown class"} {
+		dir := t.TempDir()
+		c := shrunkenDemo(t, dir)
+		c.Data = "shapes:classes=10,n=100,test=5"
+		c.Attacks = []AttackConfig{{Kind: "II", Goals: []string{goal}}}
+		err := (&Runner{Config: c, Out: dir}).Run("test")
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("goal %s: error %v, want %q", goal, err, want)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "clean")); err == nil {
+			t.Errorf("goal %s: the clean model started training before the goal was checked", goal)
+		}
+	}
+}
