@@ -124,9 +124,19 @@ func pickColumns(header []string, opt Options) (csvColumns, error) {
 	return c, nil
 }
 
+// skipBOM drops a leading UTF-8 byte-order mark, which spreadsheet programs
+// write and which would otherwise stick to the first header name.
+func skipBOM(r io.Reader) io.Reader {
+	br := bufio.NewReader(r)
+	if b, err := br.Peek(3); err == nil && string(b) == "\ufeff" {
+		br.Discard(3)
+	}
+	return br
+}
+
 // csvRecords yields RFC 4180 records with the line each starts on.
 func csvRecords(r io.Reader) func() ([]string, int, error) {
-	cr := csv.NewReader(r)
+	cr := csv.NewReader(skipBOM(r))
 	cr.FieldsPerRecord = -1 // checked by the caller with a clearer message
 	return func() ([]string, int, error) {
 		rec, err := cr.Read()
@@ -145,7 +155,7 @@ func csvRecords(r io.Reader) func() ([]string, int, error) {
 // tsvRecords splits lines on tabs without quote handling, as open_clip's
 // pandas reader of caption TSVs effectively does for quote-free captions.
 func tsvRecords(r io.Reader) func() ([]string, int, error) {
-	sc := bufio.NewScanner(r)
+	sc := bufio.NewScanner(skipBOM(r))
 	sc.Buffer(make([]byte, 1<<20), 1<<24)
 	line := 0
 	return func() ([]string, int, error) {

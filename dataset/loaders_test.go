@@ -1,6 +1,8 @@
 package dataset
 
 import (
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -254,5 +256,37 @@ func TestLoadSpecErrors(t *testing.T) {
 	wantErr(t, err, "nonexistent.csv")
 	if p, err := ParseMissingPolicy("keep"); err != nil || p != KeepMissing {
 		t.Errorf("ParseMissingPolicy(keep) = %v, %v", p, err)
+	}
+}
+
+// A spreadsheet's UTF-8 byte-order mark must not hide the first column.
+func TestCSVAndTSVReadThroughABOM(t *testing.T) {
+	dir := t.TempDir()
+	img, err := filepath.Abs(filepath.Join("testdata", "img"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(img, filepath.Join(dir, "img")); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"clip.csv", "clip.tsv"} {
+		b, err := os.ReadFile(filepath.Join("testdata", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), append([]byte("\ufeff"), b...), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		plain, err := Load(filepath.Ext(f)[1:] + ":" + filepath.Join("testdata", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		bom, err := Load(filepath.Ext(f)[1:] + ":" + filepath.Join(dir, f))
+		if err != nil {
+			t.Fatalf("%s with a BOM: %v", f, err)
+		}
+		if !reflect.DeepEqual(bom.Rows, plain.Rows) {
+			t.Errorf("%s: rows with a BOM differ from the plain file's", f)
+		}
 	}
 }
