@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -83,4 +84,28 @@ func TestTrainRefusesAnExistingRunWithoutResume(t *testing.T) {
 		t.Error("the refused run changed metrics.jsonl")
 	}
 	checkExits(t, []exitCase{{append(base, "--resume"), 0}, {append(base, "--force"), 0}})
+}
+
+func TestHelpPrintsUsageOnce(t *testing.T) {
+	lines := [][]string{{"data", "inspect"}, {"data", "convert"}, {"bench", "gemm"}, {"bench", "train"}}
+	for name := range commands {
+		lines = append(lines, []string{name})
+	}
+	stdout := os.Stdout // usage goes to the process's stdout
+	defer func() { os.Stdout = stdout }()
+	for _, l := range lines {
+		f, err := os.Create(filepath.Join(t.TempDir(), "stdout"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.Stdout = f
+		var out, errs bytes.Buffer
+		code := run(append(append([]string{}, l...), "--help"), &out, &errs)
+		os.Stdout = stdout
+		f.Close()
+		printed, _ := os.ReadFile(f.Name())
+		if n := strings.Count(string(printed)+out.String()+errs.String(), "Usage:"); code != 0 || n != 1 {
+			t.Errorf("mmpoison %s --help: exit %d, %d usage blocks; want 0 and one", strings.Join(l, " "), code, n)
+		}
+	}
 }
