@@ -222,6 +222,7 @@ func bf16Cases(short bool) []bf16Case {
 	}
 	cs = append(cs,
 		bf16Case{m: 65, n: 63, k: 129, alpha: 0.25, beta: 0.5, wide: true},
+		bf16Case{m: 64, n: 96, k: 40, alpha: 1, beta: 1, pad: 3}, // whole AMX tiles accumulated in place
 		bf16Case{m: 5, n: 9, k: 0, alpha: 1, beta: 3},
 		bf16Case{m: 5, n: 9, k: 11, alpha: 0, beta: 0},
 	)
