@@ -102,6 +102,9 @@ func applySplitLists(d *Dataset, index map[string]int, dir string) (bool, error)
 			if !ok {
 				return found, fmt.Errorf("%s line %d: image %q has no captions in the token file", path, n+1, name)
 			}
+			if prev := d.Rows[i].Split; prev != "" && prev != l.split {
+				return found, fmt.Errorf("%s line %d: image %q is already in the %s split list; an image belongs to one split", path, n+1, name, prev)
+			}
 			d.Rows[i].Split = l.split
 		}
 	}

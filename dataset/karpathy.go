@@ -90,7 +90,8 @@ func forEachEntry(data []byte, fn func(karpathyEntry, int) error) error {
 	if err != nil {
 		return syntax(err)
 	}
-	if tok == json.Delim('{') {
+	inObject := tok == json.Delim('{')
+	if inObject {
 		for {
 			key, err := dec.Token()
 			if err != nil {
@@ -130,6 +131,23 @@ func forEachEntry(data []byte, fn func(karpathyEntry, int) error) error {
 	}
 	if _, err := dec.Token(); err != nil {
 		return syntax(err)
+	}
+	if inObject { // the keys after "images", then the closing brace
+		for dec.More() {
+			var skip json.RawMessage
+			if _, err := dec.Token(); err != nil {
+				return syntax(err)
+			}
+			if err := dec.Decode(&skip); err != nil {
+				return syntax(err)
+			}
+		}
+		if _, err := dec.Token(); err != nil {
+			return syntax(err)
+		}
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return fmt.Errorf("line %d: trailing data after the JSON value", lineAt(data, dec.InputOffset()))
 	}
 	return nil
 }

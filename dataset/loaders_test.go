@@ -290,3 +290,50 @@ func TestCSVAndTSVReadThroughABOM(t *testing.T) {
 		}
 	}
 }
+
+func TestKarpathyRejectsTrailingData(t *testing.T) {
+	dir := t.TempDir()
+	// karpathy.json is a top-level object, albef.json a top-level list.
+	for _, name := range []string{"karpathy.json", "albef.json"} {
+		b, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		good := filepath.Join(dir, "good-"+name)
+		bad := filepath.Join(dir, "bad-"+name)
+		os.WriteFile(good, b, 0o644)
+		os.WriteFile(bad, append(b, []byte("\n{\"garbage\": 1}")...), 0o644)
+		if _, err := Load("karpathy:" + good); err != nil && !strings.Contains(err.Error(), "missing") {
+			t.Errorf("%s: %v", name, err)
+		}
+		_, err = Load("karpathy:" + bad)
+		if err == nil || !strings.Contains(err.Error(), "trailing data") {
+			t.Errorf("%s with trailing garbage: %v, want a trailing-data error", name, err)
+		}
+	}
+}
+
+func TestFlickrImageInTwoSplitListsIsAnError(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join("testdata", "flickr")
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		abs, _ := filepath.Abs(filepath.Join(src, e.Name()))
+		if err := os.Symlink(abs, filepath.Join(dir, e.Name())); err != nil {
+			t.Fatal(err)
+		}
+	}
+	train, err := os.ReadFile(filepath.Join(src, "Flickr_8k.trainImages.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(filepath.Join(dir, "Flickr_8k.testImages.txt"))
+	os.WriteFile(filepath.Join(dir, "Flickr_8k.testImages.txt"), train, 0o644)
+	_, err = Load("flickr8k:" + dir)
+	if err == nil || !strings.Contains(err.Error(), "already in the train split list") {
+		t.Fatalf("an image in the train and test lists gave %v, want an error naming both", err)
+	}
+}
