@@ -4,17 +4,11 @@ package simd
 
 import "sync"
 
-// amxKernelBF16 (amx_bf16_amd64.s) overwrites the 32×32 tile c with
-// Ap·Bp over steps·16 pair steps. Only called when Level AMX is active.
-//
-//go:noescape
-func amxKernelBF16(cfg *[64]byte, steps int, a, b *uint32, c *float32)
-
-// amxKernelBF16C (amx_bf16_amd64.s) computes on the 32×32 block of C at c
+// amxKernelBF16 (amx_bf16_amd64.s) computes on the 32×32 block of C at c
 // (row stride ldcBytes) itself: C = Ap·Bp, or C += Ap·Bp with accumulate.
 //
 //go:noescape
-func amxKernelBF16C(cfg *[64]byte, steps int, a, b *uint32, c *float32, ldcBytes int, accumulate bool)
+func amxKernelBF16(cfg *[64]byte, steps int, a, b *uint32, c *float32, ldcBytes int, accumulate bool)
 
 // amxTileConfig is the LDTILECFG block: palette 1, eight tiles of 16 rows ×
 // 64 bytes (colsb as uint16 at byte 16+2i, rows at byte 48+i).
@@ -40,12 +34,12 @@ var bf16KernelAMX = &bf16Kernel{
 	tile: func(kp int, a, b []uint32, c []float32, ldc int, alpha, beta float32) {
 		if alpha == 1 && (beta == 0 || beta == 1) {
 			_ = c[(amxMR-1)*ldc+amxNR-1] // the whole block lies in c
-			amxKernelBF16C(amxTileConfig, kp/amxPairs, &a[0], &b[0], &c[0], 4*ldc, beta == 1)
+			amxKernelBF16(amxTileConfig, kp/amxPairs, &a[0], &b[0], &c[0], 4*ldc, beta == 1)
 			return
 		}
 		tmp := amxTilePool.Get().(*[amxMR * amxNR]float32)
 		defer amxTilePool.Put(tmp)
-		amxKernelBF16(amxTileConfig, kp/amxPairs, &a[0], &b[0], &tmp[0])
+		amxKernelBF16(amxTileConfig, kp/amxPairs, &a[0], &b[0], &tmp[0], 4*amxNR, false)
 		for i := 0; i < amxMR; i++ {
 			dst := c[i*ldc : i*ldc+amxNR]
 			for j, v := range tmp[i*amxNR : (i+1)*amxNR] {

@@ -26,7 +26,7 @@ func BenchmarkAMXTile(b *testing.B) {
 			}
 			b.SetBytes(0)
 			for b.Loop() {
-				amxKernelBF16C(amxTileConfig, kp/amxPairs, &ap[0], &bp[0], &c[0], 4*amxNR, false)
+				amxKernelBF16(amxTileConfig, kp/amxPairs, &ap[0], &bp[0], &c[0], 4*amxNR, false)
 			}
 			flops := 2 * float64(amxMR*amxNR) * 2 * float64(kp)
 			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
