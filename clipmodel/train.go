@@ -117,21 +117,19 @@ func (o TrainOptions) Validate() error {
 // epochOrder lists the pairs of one epoch in training order, a pure
 // function of (seed, epoch) so that a resumed run sees the same batches.
 func epochOrder(data *Examples, opt TrainOptions, epoch int, groups [][]int) []int {
-	rng := rand.New(rand.NewPCG(opt.Seed, uint64(epoch)+1))
+	var order []int
 	if opt.Captions == CaptionsOne {
 		pick := rand.New(rand.NewPCG(opt.Seed^0xc4, uint64(epoch)+1))
-		order := make([]int, len(groups))
-		for i, g := range groups {
-			order[i] = g[pick.IntN(len(g))]
+		for _, g := range groups {
+			order = append(order, g[pick.IntN(len(g))])
 		}
-		rng.Shuffle(len(order), func(a, b int) { order[a], order[b] = order[b], order[a] })
-		return order
+	} else {
+		order = make([]int, data.Len())
+		for i := range order {
+			order[i] = i
+		}
 	}
-	order := make([]int, data.Len())
-	for i := range order {
-		order[i] = i
-	}
-	rng.Shuffle(len(order), func(a, b int) { order[a], order[b] = order[b], order[a] })
+	rand.New(rand.NewPCG(opt.Seed, uint64(epoch)+1)).Shuffle(len(order), func(a, b int) { order[a], order[b] = order[b], order[a] })
 	return order
 }
 
@@ -335,18 +333,7 @@ func Train(m *Model, data *Examples, im *Images, opt TrainOptions) (*TrainResult
 		epochEnd := state.Step%stepsPerEpoch == 0
 		saving := ckptPath != "" && (epochEnd || (opt.CheckpointEvery > 0 && state.Step%opt.CheckpointEvery == 0))
 		if epochEnd || saving || state.Step == total {
-			// A finite loss can hide broken weights (a normalised NaN
-			// embedding scores 0): never save or hand on such a model.
-			if name, ok := nonFinite(trainable); !ok {
-				return nil, fmt.Errorf("train: weight %s became NaN or Inf at step %d (lr %.3g): lower --lr or raise --warmup; the last checkpoint is intact", name, state.Step, lr)
-			}
-			// Huge but finite weights overflow in the forward pass instead.
-			if err := checkFinite("caption", m.EmbedTokens(ids, eot)); err != nil {
-				return nil, fmt.Errorf("train: at step %d (lr %.3g) %w; the last checkpoint is intact", state.Step, lr, err)
-			}
-			if emb, err := m.EmbedImages(im.Cache, slots); err != nil {
-				return nil, err
-			} else if err := checkFinite("image", emb); err != nil {
+			if err := m.checkEmbeddings(im.Cache, slots, ids, eot); err != nil {
 				return nil, fmt.Errorf("train: at step %d (lr %.3g) %w; the last checkpoint is intact", state.Step, lr, err)
 			}
 		}
@@ -369,16 +356,19 @@ func Train(m *Model, data *Examples, im *Images, opt TrainOptions) (*TrainResult
 	return res, nil
 }
 
-// nonFinite returns the name of the first parameter holding NaN or Inf.
-func nonFinite(params []nn.Named) (string, bool) {
-	for _, p := range params {
-		for _, v := range p.Tensor.Data {
-			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-				return p.Name, false
-			}
-		}
+// checkEmbeddings embeds one batch and fails on NaN or Inf. A finite loss
+// can hide a broken model (normalised NaN embeddings give logits of 0, and
+// huge but finite weights overflow only in the forward pass), so no
+// checkpoint is written and no model handed on without this check.
+func (m *Model) checkEmbeddings(cache *vision.Cache, slots, ids, eot []int) error {
+	if err := checkFinite("caption", m.EmbedTokens(ids, eot)); err != nil {
+		return err
 	}
-	return "", true
+	img, err := m.EmbedImages(cache, slots)
+	if err != nil {
+		return err
+	}
+	return checkFinite("image", img)
 }
 
 func clipOrInf(c float64) float64 {
