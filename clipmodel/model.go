@@ -69,6 +69,27 @@ func (m *Model) Loss(g *autograd.Tape, images *autograd.Tensor, ids, eot []int) 
 	return InfoNCE(g, img, txt, m.LogitScale)
 }
 
+// ViewTemperature is the fixed temperature of the image-view contrast, SLIP's
+// 0.1 (Mu et al. 2022, in-modal SimCLR term).
+const ViewTemperature = 0.1
+
+// TwoViewLoss is Loss for a batch holding two augmented views of each image:
+// rows [0,N) of images are the first views and [N,2N) the second, matching
+// the N texts. It averages the CLIP loss of each view against the texts and
+// adds viewWeight times InfoNCE between the two views' embeddings at
+// ViewTemperature: SLIP's image self-supervision on the shared embedding,
+// which asks the image tower for augmentation-invariant features where
+// six thousand captioned photos cannot teach them alone.
+func (m *Model) TwoViewLoss(g *autograd.Tape, images *autograd.Tensor, ids, eot []int, viewWeight float32) *autograd.Tensor {
+	n := images.Dim(0) / 2
+	img := m.EncodeImages(g, images)
+	txt := m.EncodeTexts(g, ids, eot)
+	a, b := g.Slice(img, 0, 0, n), g.Slice(img, 0, n, 2*n)
+	clip := g.MulScalar(g.Add(InfoNCE(g, a, txt, m.LogitScale), InfoNCE(g, b, txt, m.LogitScale)), 0.5)
+	views := InfoNCE(g, a, b, autograd.Scalar(float32(math.Log(1/ViewTemperature))))
+	return g.Add(clip, g.MulScalar(views, viewWeight))
+}
+
 // InfoNCE is (CE(s·I·Tᵀ, arange) + CE(s·T·Iᵀ, arange)) / 2 with s =
 // exp(min(logitScale, ln 100)), for unit-length rows of img and txt.
 func InfoNCE(g *autograd.Tape, img, txt, logitScale *autograd.Tensor) *autograd.Tensor {

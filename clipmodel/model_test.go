@@ -175,3 +175,35 @@ func TestInfoNCEMatchesDefinition(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TwoViewLoss on a 2N batch equals its definition computed from each half
+// encoded alone (the ViT tower has no batch statistics, so halves are
+// independent): the mean CLIP loss of the views plus w·InfoNCE(view1, view2)
+// at temperature 0.1.
+func TestTwoViewLossMatchesDefinition(t *testing.T) {
+	cfg := testConfig("vit")
+	m, err := New(cfg, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 4
+	s := cfg.Vision.ImageSize
+	images, ids, eot := randomBatch(rand.New(rand.NewPCG(8, 9)), cfg, 2*n)
+	ids, eot = ids[:n*cfg.Text.ContextLength], eot[:n]
+	pix := images.Data
+	embed := func(lo, hi int) []float32 {
+		g := autograd.NewTape()
+		return append([]float32(nil), m.EncodeImages(g, autograd.New(pix[lo*3*s*s:hi*3*s*s], hi-lo, 3, s, s)).Data...)
+	}
+	a, b := embed(0, n), embed(n, 2*n)
+	txt := append([]float32(nil), m.EncodeTexts(autograd.NewTape(), ids, eot).Data...)
+	e := cfg.EmbedDim
+	scale := math.Exp(float64(m.LogitScale.Data[0]))
+	for _, w := range []float32{0, 0.5} {
+		want := 0.5*(infoNCE64(a, txt, n, e, scale)+infoNCE64(b, txt, n, e, scale)) + float64(w)*infoNCE64(a, b, n, e, 1/ViewTemperature)
+		got := float64(m.TwoViewLoss(autograd.NewTape(), autograd.New(pix, 2*n, 3, s, s), ids, eot, w).Item())
+		if math.Abs(got-want) > 1e-4*math.Max(1, math.Abs(want)) {
+			t.Errorf("weight %v: TwoViewLoss = %v, definition = %v", w, got, want)
+		}
+	}
+}

@@ -19,9 +19,10 @@ import (
 
 // resumeFixture is a small shapes set made ready for a testConfig model.
 type resumeFixture struct {
-	cfg Config
-	ex  *Examples
-	im  *Images
+	cfg      Config
+	ex       *Examples
+	im       *Images
+	viewLoss float64 // TrainOptions.ViewLoss of every run
 }
 
 func newResumeFixture(t *testing.T, visionType string) *resumeFixture {
@@ -58,7 +59,7 @@ func (f *resumeFixture) train(t *testing.T, dir string, resume bool, stopAfter i
 	// 200 pairs / batch 16 = 12 steps per epoch; checkpoints every 5 steps
 	// and at epoch ends (12, 24, 36), so step 17 is between checkpoints.
 	opt := TrainOptions{Epochs: 3, BatchSize: 16, LR: 1e-3, WarmupSteps: 3, WeightDecay: 0.1, ClipNorm: 1,
-		Seed: 11, CheckpointEvery: 5, OutDir: dir, Resume: resume, StopAfter: stopAfter}
+		Seed: 11, CheckpointEvery: 5, OutDir: dir, Resume: resume, StopAfter: stopAfter, ViewLoss: f.viewLoss}
 	_, err = Train(m, f.ex, f.im, opt)
 	return err
 }
@@ -115,12 +116,17 @@ func metricSteps(t *testing.T, path string) []int {
 // the checkpoint too.
 func TestResumeIsBitIdentical(t *testing.T) {
 	for _, typ := range []string{"vit", "basic_resnet"} {
-		t.Run(typ, func(t *testing.T) { testResumeIsBitIdentical(t, typ) })
+		t.Run(typ, func(t *testing.T) { testResumeIsBitIdentical(t, newResumeFixture(t, typ)) })
 	}
+	// The second view draws its own augmentation stream, which must resume too.
+	t.Run("two views", func(t *testing.T) {
+		f := newResumeFixture(t, "basic_resnet")
+		f.viewLoss = 1
+		testResumeIsBitIdentical(t, f)
+	})
 }
 
-func testResumeIsBitIdentical(t *testing.T, visionType string) {
-	f := newResumeFixture(t, visionType)
+func testResumeIsBitIdentical(t *testing.T, f *resumeFixture) {
 	if f.ex.Len() != 200 {
 		t.Fatalf("fixture has %d pairs, the step arithmetic below assumes 200", f.ex.Len())
 	}

@@ -37,9 +37,13 @@ type TrainOptions struct {
 	// Captions chooses an epoch's pairs: "all" (default) takes every
 	// caption of every image once; "one" takes each image once, with one
 	// of its captions drawn afresh each epoch, so no batch holds an image twice.
-	Captions  string `json:"captions,omitempty"`
-	Precision string `json:"precision,omitempty"` // GEMM arithmetic: "fp32" (default) or "bf16"; weights and optimiser stay fp32
-	Seed      uint64 `json:"seed"`
+	Captions string `json:"captions,omitempty"`
+	// ViewLoss > 0 draws two augmented views of each image per step and
+	// adds this weight times their InfoNCE (see Model.TwoViewLoss); the
+	// image tower then does twice the work per pair.
+	ViewLoss  float64 `json:"view_loss,omitempty"`
+	Precision string  `json:"precision,omitempty"` // GEMM arithmetic: "fp32" (default) or "bf16"; weights and optimiser stay fp32
+	Seed      uint64  `json:"seed"`
 
 	// CheckpointEvery writes a checkpoint every that many steps (and always
 	// at the end of each epoch) into OutDir; 0 means epoch ends only.
@@ -107,6 +111,10 @@ func (o TrainOptions) Validate() error {
 		return fmt.Errorf("colour jitter must be in [0, 1), got %g", o.Jitter)
 	case o.Captions != CaptionsAll && o.Captions != CaptionsOne:
 		return fmt.Errorf("captions must be %q or %q, got %q", CaptionsAll, CaptionsOne, o.Captions)
+	case !(o.ViewLoss >= 0) || math.IsInf(o.ViewLoss, 0):
+		return fmt.Errorf("view loss weight must be a number >= 0, got %g", o.ViewLoss)
+	case o.ViewLoss > 0 && o.NoAugment:
+		return fmt.Errorf("a view loss needs augmentation: two views of an unaugmented image are identical")
 	}
 	if _, err := autograd.ParsePrecision(o.Precision); err != nil {
 		return err
@@ -268,7 +276,12 @@ func Train(m *Model, data *Examples, im *Images, opt TrainOptions) (*TrainResult
 	}
 
 	s := m.Config.Vision.ImageSize
-	imgBuf := make([]float32, batch*3*s*s)
+	views := 1
+	if opt.ViewLoss > 0 {
+		views = 2
+	}
+	perBatch := batch * 3 * s * s
+	imgBuf := make([]float32, views*perBatch)
 	ids := make([]int, batch*data.Context)
 	eot := make([]int, batch)
 	slots := make([]int, batch)
@@ -295,13 +308,24 @@ func Train(m *Model, data *Examples, im *Images, opt TrainOptions) (*TrainResult
 			eot[b] = data.EOT[p]
 		}
 		augRNG := rand.New(rand.NewPCG(opt.Seed^0xa06, uint64(state.Step)))
-		if err := vision.FillBatch(imgBuf, im.Cache, slots, aug, augRNG); err != nil {
+		if err := vision.FillBatch(imgBuf[:perBatch], im.Cache, slots, aug, augRNG); err != nil {
 			return nil, err
 		}
-		images := autograd.New(imgBuf, batch, 3, s, s)
+		if views == 2 {
+			viewRNG := rand.New(rand.NewPCG(opt.Seed^0xa07, uint64(state.Step)))
+			if err := vision.FillBatch(imgBuf[perBatch:], im.Cache, slots, aug, viewRNG); err != nil {
+				return nil, err
+			}
+		}
+		images := autograd.New(imgBuf, views*batch, 3, s, s)
 
 		g.Reset()
-		loss := m.Loss(g, images, ids, eot)
+		var loss *autograd.Tensor
+		if views == 2 {
+			loss = m.TwoViewLoss(g, images, ids, eot, float32(opt.ViewLoss))
+		} else {
+			loss = m.Loss(g, images, ids, eot)
+		}
 		lossV := float64(loss.Item())
 		if math.IsNaN(lossV) || math.IsInf(lossV, 0) {
 			return nil, fmt.Errorf("train: loss became %v at step %d (lr %.3g): lower --lr, raise --warmup or check the data; the last checkpoint is intact", lossV, state.Step, optim.LR())

@@ -1,6 +1,7 @@
 package clipmodel
 
 import (
+	"math"
 	"errors"
 	"slices"
 	"strings"
@@ -70,6 +71,9 @@ func TestTrainOptionsValidate(t *testing.T) {
 		{TrainOptions{CropScale: 1.5}, "crop scale"},
 		{TrainOptions{Jitter: 1}, "jitter"},
 		{TrainOptions{Captions: "some"}, "captions"},
+		{TrainOptions{ViewLoss: -1}, "view loss"},
+		{TrainOptions{ViewLoss: math.NaN()}, "view loss"},
+		{TrainOptions{ViewLoss: 1, NoAugment: true}, "augmentation"},
 	} {
 		err := c.opt.Validate()
 		if err == nil || !strings.Contains(err.Error(), c.want) {

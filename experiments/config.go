@@ -62,6 +62,7 @@ type TrainSettings struct {
 	Flip        bool    `json:"flip,omitempty"`
 	Jitter      float64 `json:"jitter,omitempty"`    // colour jitter strength
 	Captions    string  `json:"captions,omitempty"`  // all (default) or one per image per epoch
+	ViewLoss    float64 `json:"view_loss,omitempty"` // weight of the two-view image contrast (0: off)
 	Precision   string  `json:"precision,omitempty"` // fp32 (default) or bf16 mixed precision
 }
 
