@@ -117,6 +117,9 @@ func ParseConfig(name string, b []byte) (*Config, error) {
 	if err := dec.Decode(&c); err != nil {
 		return nil, fmt.Errorf("experiment config %s: %w", name, jsonErrorWithLine(b, err))
 	}
+	if err := checkExplicitZeros(b); err != nil {
+		return nil, fmt.Errorf("experiment config %s: %w", name, err)
+	}
 	c.fillDefaults()
 	if err := c.Validate(); err != nil {
 		return nil, fmt.Errorf("experiment config %s: %w", name, err)
@@ -236,6 +239,61 @@ func (c *Config) Validate() error {
 	case "gamma", "percent", "labelled":
 	default:
 		return fmt.Errorf("filter.mode: %q is not one of gamma, percent, labelled", c.Filter.Mode)
+	}
+	for i, a := range c.Attacks {
+		if a.Kind != "I" {
+			continue
+		}
+		switch t := a.Target; t.Mode {
+		case TargetCentroid, TargetRandom:
+		case TargetRow:
+			if t.RowID < 0 {
+				return fmt.Errorf("attacks[%d]: target row_id must be a row ID (>= 0), got %d", i, t.RowID)
+			}
+		case TargetPath:
+			if t.Path == "" {
+				return fmt.Errorf("attacks[%d]: target mode path needs a path", i)
+			}
+		default:
+			return fmt.Errorf("attacks[%d]: target mode %q is not one of centroid, random, row, path", i, t.Mode)
+		}
+	}
+	if len(c.Attacks) == 0 {
+		return fmt.Errorf("attacks is empty: list at least one attack (to train only the clean model, run the grid with --only clean)")
+	}
+	seen := map[string]bool{}
+	for _, j := range c.Jobs() {
+		if seen[j.Name] {
+			return fmt.Errorf("job %s is listed twice (an attack repeated, or two that differ only in what the job name leaves out): remove or change one", j.Name)
+		}
+		seen[j.Name] = true
+	}
+	return nil
+}
+
+// checkExplicitZeros rejects a 0 written out for a setting where 0 cannot
+// work: in the decoded struct it is indistinguishable from "absent, take the
+// default", which would silently train with the default instead.
+func checkExplicitZeros(b []byte) error {
+	var top map[string]json.RawMessage
+	if json.Unmarshal(b, &top) != nil {
+		return nil // the typed decode has accepted b, so this cannot fail
+	}
+	for _, stage := range []string{"clean", "poison", "finetune"} {
+		var fields map[string]json.RawMessage
+		if json.Unmarshal(top[stage], &fields) != nil {
+			continue
+		}
+		for _, field := range []string{"epochs", "batch_size"} {
+			v, ok := fields[field]
+			if !ok {
+				continue
+			}
+			var n float64
+			if json.Unmarshal(v, &n) == nil && n == 0 {
+				return fmt.Errorf("%s.%s is 0: give a positive number, or leave it out for the default", stage, field)
+			}
+		}
 	}
 	return nil
 }

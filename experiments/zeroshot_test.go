@@ -106,7 +106,8 @@ func TestZeroShotTemplatesValidated(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "zero_shot_templates") {
 		t.Fatalf("template without {} gave %v", err)
 	}
-	c, err := ParseConfig("x.json", []byte(`{"clean": {"epochs": 1}, "zero_shot": true, "zero_shot_templates": ["a {} photo"]}`))
+	c, err := ParseConfig("x.json", []byte(`{"clean": {"epochs": 1}, "zero_shot": true, "zero_shot_templates": ["a {} photo"],
+		"attacks": [{"kind": "II", "goals": ["a2b"]}], "poison": {"epochs": 1}, "ratios": [1]}`))
 	if err != nil || !c.ZeroShot {
 		t.Fatalf("good zero-shot config: %v", err)
 	}
