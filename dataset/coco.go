@@ -40,7 +40,7 @@ func LoadCOCO(dir string, opt Options) (*Dataset, error) {
 	ann := filepath.Join(dir, "annotations")
 	imagesByID := map[int64]int{} // image id -> row index
 	var ids []int64               // row order: split, then image id
-	found := 0
+	found, blank := 0, 0
 	for _, sp := range []struct{ split, year string }{{Train, "train"}, {Val, "val"}} {
 		path := filepath.Join(ann, "captions_"+sp.year+"2017.json")
 		data, err := os.ReadFile(path)
@@ -54,6 +54,9 @@ func LoadCOCO(dir string, opt Options) (*Dataset, error) {
 		var caps cocoCaptions
 		if err := decodeJSON(path, data, &caps); err != nil {
 			return nil, err
+		}
+		if len(caps.Images) == 0 || len(caps.Annotations) == 0 {
+			return nil, fmt.Errorf("%s holds no \"images\" or no \"annotations\": want a COCO captions file", path)
 		}
 		files := map[int64]string{}
 		for _, im := range caps.Images {
@@ -76,6 +79,10 @@ func LoadCOCO(dir string, opt Options) (*Dataset, error) {
 			for _, c := range byImage[id] {
 				g.add("", c, "", "")
 			}
+			if len(g.rows[0].Captions) == 0 {
+				blank++
+				continue
+			}
 			imagesByID[id] = len(d.Rows)
 			ids = append(ids, id)
 			d.Rows = append(d.Rows, Row{Image: filepath.Join(sp.year+"2017", files[id]), Captions: g.rows[0].Captions, Split: sp.split})
@@ -83,6 +90,12 @@ func LoadCOCO(dir string, opt Options) (*Dataset, error) {
 	}
 	if found == 0 {
 		return nil, fmt.Errorf("dataset coco: no captions_train2017.json or captions_val2017.json under %s", ann)
+	}
+	if len(d.Rows) == 0 {
+		return nil, fmt.Errorf("dataset coco: every caption under %s is blank", ann)
+	}
+	if blank > 0 {
+		d.Notes = append(d.Notes, fmt.Sprintf("%d images have only blank captions and were left out", blank))
 	}
 	renumber(d)
 	if err := cocoLabels(d, ann, imagesByID, ids, opt.seed()); err != nil {
@@ -116,6 +129,18 @@ func cocoLabels(d *Dataset, ann string, rowOf map[int64]int, ids []int64, seed u
 		if err := decodeJSON(path, data, &inst); err != nil {
 			return err
 		}
+		if len(inst.Categories) == 0 {
+			return fmt.Errorf("%s defines no \"categories\": want a COCO instances file", path)
+		}
+		defined := map[int]bool{}
+		for _, c := range inst.Categories {
+			defined[c.ID] = true
+		}
+		for i, a := range inst.Annotations {
+			if !defined[a.CategoryID] {
+				return fmt.Errorf("%s: annotation %d has category_id %d, which its \"categories\" do not define", path, i, a.CategoryID)
+			}
+		}
 		for _, c := range inst.Categories {
 			if _, ok := names[c.ID]; !ok {
 				names[c.ID] = c.Name
@@ -144,11 +169,7 @@ func cocoLabels(d *Dataset, ann string, rowOf map[int64]int, ids []int64, seed u
 			choices = append(choices, c)
 		}
 		sort.Ints(choices)
-		name, ok := names[choices[rng.IntN(len(choices))]]
-		if !ok {
-			return fmt.Errorf("dataset coco: image %d has category id %d, which no instances file defines", id, choices[0])
-		}
-		d.Rows[rowOf[id]].Label = name
+		d.Rows[rowOf[id]].Label = names[choices[rng.IntN(len(choices))]]
 	}
 	return nil
 }

@@ -68,8 +68,11 @@ func readTokenFile(path string, g *grouper) error {
 			return fmt.Errorf("%s line %d: no tab; want \"name#i<TAB>caption\"", path, line)
 		}
 		img, _, ok := strings.Cut(key, "#")
-		if !ok || img == "" {
+		switch {
+		case !ok:
 			return fmt.Errorf("%s line %d: key %q lacks \"#i\"; want \"name#i<TAB>caption\"", path, line, key)
+		case strings.TrimSpace(img) == "":
+			return fmt.Errorf("%s line %d: key %q has an empty image name; want \"name#i<TAB>caption\"", path, line, key)
 		}
 		g.add(img, caption, "", "")
 	}

@@ -337,3 +337,56 @@ func TestFlickrImageInTwoSplitListsIsAnError(t *testing.T) {
 		t.Fatalf("an image in the train and test lists gave %v, want an error naming both", err)
 	}
 }
+
+func TestFlickrEmptyImageNameIsNamed(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "Flickr8k.token.txt"), []byte("p1.jpg#0\ta dog\n#1\ta cat\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Load("flickr8k:" + dir)
+	wantErr(t, err, "Flickr8k.token.txt line 2", "empty image name")
+}
+
+// cocoDir writes a COCO folder holding the given annotation files; images
+// are not needed (Missing: KeepMissing).
+func cocoDir(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	ann := filepath.Join(dir, "annotations")
+	if err := os.MkdirAll(ann, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(ann, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func TestCOCOBadContentIsNamed(t *testing.T) {
+	const caps = `{"images": [{"id": 1, "file_name": "a.jpg"}, {"id": 2, "file_name": "b.jpg"}],
+		"annotations": [{"image_id": 1, "caption": "a dog"}, {"image_id": 2, "caption": "  "}]}`
+	keep := Options{Missing: KeepMissing}
+	for _, c := range []struct {
+		files map[string]string
+		want  []string
+	}{
+		{map[string]string{"captions_train2017.json": "null"}, []string{"captions_train2017.json", "no \"images\""}},
+		{map[string]string{"captions_train2017.json": `{"images": [], "annotations": []}`}, []string{"captions_train2017.json", "no \"images\""}},
+		{map[string]string{"captions_train2017.json": `{"images": [{"id": 1, "file_name": "a.jpg"}], "annotations": [{"image_id": 1, "caption": " "}]}`}, []string{"every caption", "blank"}},
+		{map[string]string{"captions_train2017.json": caps, "instances_train2017.json": "null"}, []string{"instances_train2017.json", "no \"categories\""}},
+		{map[string]string{"captions_train2017.json": caps, "instances_train2017.json": `{"categories": [{"id": 1, "name": "dog"}],
+			"annotations": [{"image_id": 1, "category_id": 1}, {"image_id": 1, "category_id": 7}]}`}, []string{"instances_train2017.json", "annotation 1", "category_id 7"}},
+	} {
+		_, err := LoadWith("coco:"+cocoDir(t, c.files), keep)
+		wantErr(t, err, c.want...)
+	}
+	ds, err := LoadWith("coco:"+cocoDir(t, map[string]string{"captions_train2017.json": caps}), keep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ds.Rows) != 1 || len(ds.Notes) == 0 || !strings.Contains(ds.Notes[0], "1 images have only blank captions") {
+		t.Errorf("an image with only a blank caption: rows %+v, notes %q; want it left out with a note", ds.Rows, ds.Notes)
+	}
+}

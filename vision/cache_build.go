@@ -153,7 +153,7 @@ func fillSlots(f *os.File, images []ImageSource, size int, policy MissingPolicy,
 			continue
 		}
 		if policy == FailOnBad {
-			return nil, fmt.Errorf("%w (use the skip policy to leave bad images out)", err)
+			return nil, fmt.Errorf("%w (pass --missing drop to leave such images out, or --missing keep for caption-only rows; in an experiment config, \"missing\": \"drop\")", err)
 		}
 		bad = append(bad, i)
 	}
