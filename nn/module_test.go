@@ -2,6 +2,7 @@ package nn
 
 import (
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"reflect"
 	"strings"
@@ -166,5 +167,21 @@ func TestParseActivation(t *testing.T) {
 	}
 	if _, err := ParseActivation("swish"); err == nil {
 		t.Error("ParseActivation accepted swish")
+	}
+}
+
+// A wholly wrong file must not print every key: the message shows a few
+// names and counts the rest, while the error keeps the full lists.
+func TestStateDictErrorCapsItsListing(t *testing.T) {
+	e := &StateDictError{}
+	for i := range 400 {
+		e.Missing = append(e.Missing, fmt.Sprintf("transformer.resblocks.%d.attn.in_proj_weight", i))
+	}
+	msg := e.Error()
+	if len(msg) > 600 || !strings.Contains(msg, "400 missing keys") || !strings.Contains(msg, "and 395 more") {
+		t.Errorf("%d-byte message %q: want the count, five names and \"and 395 more\"", len(msg), msg)
+	}
+	if len(e.Missing) != 400 {
+		t.Error("the error's own list was cut")
 	}
 }

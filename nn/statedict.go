@@ -31,16 +31,29 @@ type StateDictError struct {
 	Mismatched []string // "name: source [..], model [..]"
 }
 
+// listedNames is how many names an error message shows of each list; the
+// full lists stay in the StateDictError fields.
+const listedNames = 5
+
+// capList joins the first listedNames items and counts the rest, so that a
+// wholly wrong file gives a readable line instead of every key.
+func capList(items []string, sep string) string {
+	if len(items) <= listedNames {
+		return strings.Join(items, sep)
+	}
+	return fmt.Sprintf("%s%s… and %d more", strings.Join(items[:listedNames], sep), sep, len(items)-listedNames)
+}
+
 func (e *StateDictError) Error() string {
 	var parts []string
 	if len(e.Missing) > 0 {
-		parts = append(parts, fmt.Sprintf("missing keys %v", e.Missing))
+		parts = append(parts, fmt.Sprintf("%d missing keys [%s]", len(e.Missing), capList(e.Missing, " ")))
 	}
 	if len(e.Unexpected) > 0 {
-		parts = append(parts, fmt.Sprintf("unexpected keys %v", e.Unexpected))
+		parts = append(parts, fmt.Sprintf("%d unexpected keys [%s]", len(e.Unexpected), capList(e.Unexpected, " ")))
 	}
 	if len(e.Mismatched) > 0 {
-		parts = append(parts, "shape mismatch: "+strings.Join(e.Mismatched, "; "))
+		parts = append(parts, "shape mismatch: "+capList(e.Mismatched, "; "))
 	}
 	return "load state dict: " + strings.Join(parts, "; ") +
 		" (check that the checkpoint was saved from a model with the same architecture and sizes)"
