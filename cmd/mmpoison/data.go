@@ -148,9 +148,10 @@ func oneDataset(fs *flag.FlagSet, args []string) (string, error) {
 }
 
 func runDataInspect(args []string, w io.Writer) error {
-	fs := newFlags("data inspect", "data inspect FORMAT:PATH [--classes flickr|none|FILE.json] [--missing fail|keep|drop]")
+	fs := newFlags("data inspect", "data inspect FORMAT:PATH [--classes flickr|none|FILE.json] [--missing fail|keep|drop] [--quick]")
 	var df loadFlags
 	df.addTo(fs)
+	quick := fs.Bool("quick", false, "skip decoding every image (only check that the files exist)")
 	spec, err := oneDataset(fs, args)
 	if err != nil {
 		return err
@@ -165,6 +166,14 @@ func runDataInspect(args []string, w io.Writer) error {
 	if rep != nil {
 		fmt.Fprintf(w, "\nkeyword classes (%s): %d images labelled, %d ambiguous (matched two or more classes, left unlabelled)\n",
 			df.classes, rep.Labelled, rep.Ambiguous)
+	}
+	if *quick {
+		return nil
+	}
+	bad, total := decodeImages(ds, os.Stderr)
+	reportBadImages(w, bad, total)
+	if len(bad) > 0 && df.missing == "fail" {
+		return fmt.Errorf("%d images of %s do not decode (first: %v): replace them, or pass --missing drop to leave them out or --missing keep for caption-only rows", len(bad), spec, bad[0].err)
 	}
 	return nil
 }

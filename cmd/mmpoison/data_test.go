@@ -208,3 +208,40 @@ func TestDataInspectRealDatasets(t *testing.T) {
 		t.Errorf("pascal --missing keep: total missing %v, want 953:\n%s", m, out.String())
 	}
 }
+
+// Files that exist but do not decode pass the loader; inspect decodes every
+// image to find them, and --quick skips that.
+func TestDataInspectDecodesEveryImage(t *testing.T) {
+	path := writeTinyDataset(t, true)
+	dir := filepath.Dir(path)
+	good, err := os.ReadFile(filepath.Join(dir, tinyImages[0].name+".png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	corrupt := map[string][]byte{ // three images of the fixture, broken three ways
+		tinyImages[1].name + ".png": good[:len(good)/2],
+		tinyImages[2].name + ".png": nil,
+		tinyImages[3].name + ".png": bytes.Repeat([]byte{0x5a, 0x13, 0xe7}, 300),
+	}
+	for name, b := range corrupt {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var out bytes.Buffer
+	err = runData([]string{"inspect", "csv:" + path}, &out)
+	if err == nil || !strings.Contains(err.Error(), "3 images") || !strings.Contains(err.Error(), "--missing drop") {
+		t.Errorf("inspect of a folder with 3 corrupt images: error %v, want one counting 3 and naming --missing drop", err)
+	}
+	if s := out.String(); !strings.Contains(s, "7 of 10 decode; 3 unreadable") || !strings.Contains(s, tinyImages[2].name+".png") {
+		t.Errorf("report does not list the bad images:\n%s", s)
+	}
+	out.Reset()
+	if err := runData([]string{"inspect", "csv:" + path, "--missing", "drop"}, &out); err != nil || !strings.Contains(out.String(), "3 unreadable") {
+		t.Errorf("--missing drop: %v, output:\n%s", err, out.String())
+	}
+	out.Reset()
+	if err := runData([]string{"inspect", "csv:" + path, "--quick"}, &out); err != nil || strings.Contains(out.String(), "unreadable") {
+		t.Errorf("--quick decoded anyway or failed: %v\n%s", err, out.String())
+	}
+}
