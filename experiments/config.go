@@ -46,6 +46,10 @@ type Config struct {
 	// its prompts ("{}" takes the class name; default DefaultZeroShotTemplates).
 	ZeroShot          bool     `json:"zero_shot,omitempty"`
 	ZeroShotTemplates []string `json:"zero_shot_templates,omitempty"`
+	// KeepCheckpoints says which weights a finished job keeps: none (the
+	// default: a grid of ViT-B/32 jobs would otherwise keep 600 MB a job),
+	// last, or all. The clean model is always kept.
+	KeepCheckpoints string `json:"keep_checkpoints,omitempty"`
 }
 
 // TrainSettings are the optimisation settings of one training stage.
@@ -155,6 +159,9 @@ func (c *Config) fillDefaults() {
 	if c.Finetune.Epochs == 0 {
 		c.Finetune.Epochs = 1
 	}
+	if c.KeepCheckpoints == "" {
+		c.KeepCheckpoints = KeepNone
+	}
 	for i := range c.Attacks {
 		if c.Attacks[i].Kind == "I" && c.Attacks[i].Target.Mode == "" {
 			c.Attacks[i].Target.Mode = TargetCentroid
@@ -257,6 +264,11 @@ func (c *Config) Validate() error {
 		default:
 			return fmt.Errorf("attacks[%d]: target mode %q is not one of centroid, random, row, path", i, t.Mode)
 		}
+	}
+	switch c.KeepCheckpoints {
+	case KeepNone, KeepLast, KeepAll, "":
+	default:
+		return fmt.Errorf("keep_checkpoints: %q is not one of none, last, all", c.KeepCheckpoints)
 	}
 	if len(c.Attacks) == 0 {
 		return fmt.Errorf("attacks is empty: list at least one attack (to train only the clean model, run the grid with --only clean)")

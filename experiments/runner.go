@@ -2,6 +2,7 @@ package experiments
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -141,19 +142,7 @@ func (r *Runner) Run(version string) error {
 		if r.Shards > 1 && i%r.Shards != r.Shard {
 			continue
 		}
-		path := filepath.Join(r.Out, "jobs", j.Name+".json")
-		if _, err := os.Stat(path); err == nil {
-			r.logf("job %d/%d %s: done already, skipping", i+1, len(jobs), j.Name)
-			continue
-		}
-		r.logf("job %d/%d %s", i+1, len(jobs), j.Name)
-		t0 := time.Now()
-		res, err := r.runJob(j)
-		if err != nil {
-			return fmt.Errorf("job %s: %w", j.Name, err)
-		}
-		r.times["job:"+j.Name] = time.Since(t0)
-		if err := WriteJSONAtomic(path, res); err != nil {
+		if err := r.claimAndRun(j, fmt.Sprintf("job %d/%d %s", i+1, len(jobs), j.Name)); err != nil {
 			return err
 		}
 	}
@@ -170,6 +159,74 @@ func (r *Runner) Run(version string) error {
 	}
 	_, err := MergeJobs(r.Out, r.Out)
 	return err
+}
+
+// claimAndRun runs job j unless its result exists or another process
+// sharing the folder holds its lock, then prunes its checkpoints.
+func (r *Runner) claimAndRun(j Job, label string) error {
+	path := filepath.Join(r.Out, "jobs", j.Name+".json")
+	done := func() bool { _, err := os.Stat(path); return err == nil }
+	if done() {
+		r.logf("%s: done already, skipping", label)
+		return nil
+	}
+	l, err := TryLock(filepath.Join(r.Out, "jobs", j.Name+".lock"))
+	if errors.Is(err, ErrLocked) {
+		r.logf("%s: %v; skipping it", label, err)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer l.Unlock()
+	if done() { // finished by another process between the check and the claim
+		r.logf("%s: done already, skipping", label)
+		return nil
+	}
+	r.logf("%s", label)
+	t0 := time.Now()
+	res, err := r.runJob(j)
+	if err != nil {
+		return fmt.Errorf("job %s: %w", j.Name, err)
+	}
+	r.times["job:"+j.Name] = time.Since(t0)
+	if err := WriteJSONAtomic(path, res); err != nil {
+		return err
+	}
+	return pruneCheckpoints(filepath.Join(r.Out, "jobs", j.Name), r.Config.KeepCheckpoints)
+}
+
+// Keep-checkpoint settings of Config.KeepCheckpoints.
+const (
+	KeepNone = "none" // default: a finished job keeps its metrics, not its weights
+	KeepLast = "last" // the model the job ended with (after the defense, if any)
+	KeepAll  = "all"
+)
+
+// pruneCheckpoints deletes a finished job's checkpoints as keep asks.
+// Training stages are poison, then finetune; metrics.jsonl files stay.
+func pruneCheckpoints(jobDir, keep string) error {
+	var ckpts []string
+	for _, stage := range []string{"poison", "finetune"} {
+		p := filepath.Join(jobDir, stage, clipmodel.CheckpointFile)
+		if _, err := os.Stat(p); err == nil {
+			ckpts = append(ckpts, p)
+		}
+	}
+	switch keep {
+	case KeepAll:
+		return nil
+	case KeepLast:
+		if len(ckpts) > 0 {
+			ckpts = ckpts[:len(ckpts)-1]
+		}
+	}
+	for _, p := range ckpts {
+		if err := os.Remove(p); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // OnlyClean is the Runner.Only value that runs the clean stage alone.
@@ -254,6 +311,14 @@ func (r *Runner) cleanModel() error {
 			path = filepath.Join(dir, clipmodel.CheckpointFile)
 			done := filepath.Join(dir, "done")
 			if _, err := os.Stat(done); err != nil {
+				// Processes sharing the folder wait for one of them to train it.
+				unlock, err := r.claimClean(dir)
+				if err != nil {
+					return err
+				}
+				defer unlock()
+			}
+			if _, err := os.Stat(done); err != nil {
 				m, err := clipmodel.New(r.prep.Config, c.Seeds[0])
 				if err != nil {
 					return err
@@ -293,6 +358,24 @@ func (r *Runner) cleanModel() error {
 		}
 		return WriteJSONAtomic(resPath, res)
 	})
+}
+
+// claimClean takes the clean stage's lock in dir, waiting (and saying so)
+// while another process holds it.
+func (r *Runner) claimClean(dir string) (func(), error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	path := filepath.Join(dir, "lock")
+	l, err := TryLock(path)
+	if errors.Is(err, ErrLocked) {
+		r.logf("the clean model is being trained: %v; waiting for it", err)
+		l, err = WaitLock(path)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return func() { l.Unlock() }, nil
 }
 
 func machineName() string {
