@@ -15,6 +15,10 @@ type IDX struct {
 	Data []uint8 // row-major, len = product of Dims
 }
 
+// maxIDXBytes caps what a gzipped IDX file may unpack to (Fashion-MNIST's
+// largest is 47 MB), so that a hostile stream cannot exhaust memory.
+var maxIDXBytes = 1 << 30
+
 // ReadIDX reads an idx1/idx3 (any rank) unsigned-byte file, raw or gzipped.
 func ReadIDX(path string) (*IDX, error) {
 	raw, err := os.ReadFile(path)
@@ -26,9 +30,12 @@ func ReadIDX(path string) (*IDX, error) {
 		if err != nil {
 			return nil, fmt.Errorf("idx %s: bad gzip stream: %w", path, err)
 		}
-		raw, err = io.ReadAll(zr)
+		raw, err = io.ReadAll(io.LimitReader(zr, int64(maxIDXBytes)+1))
 		if err != nil {
 			return nil, fmt.Errorf("idx %s: gzip stream broken (truncated download?): %w", path, err)
+		}
+		if len(raw) > maxIDXBytes {
+			return nil, fmt.Errorf("idx %s: unpacks to more than %d bytes; not an IDX file this loader will hold in memory", path, maxIDXBytes)
 		}
 	}
 	return parseIDX(path, raw)

@@ -122,3 +122,21 @@ func TestGreyToRGB(t *testing.T) {
 		t.Errorf("same-size resize changed pixels: %v", same.Pix)
 	}
 }
+
+func TestIDXGzipBombIsRefused(t *testing.T) {
+	defer func(n int) { maxIDXBytes = n }(maxIDXBytes)
+	maxIDXBytes = 1000
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write([]byte{0, 0, 8, 1, 0, 0, 0x10, 0})
+	zw.Write(make([]byte, 4096))
+	zw.Close()
+	path := filepath.Join(t.TempDir(), "big-idx1-ubyte.gz")
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := ReadIDX(path)
+	if err == nil || !strings.Contains(err.Error(), "more than 1000 bytes") || !strings.Contains(err.Error(), path) {
+		t.Fatalf("a stream unpacking past the cap: %v", err)
+	}
+}
