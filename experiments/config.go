@@ -233,8 +233,8 @@ func (c *Config) Validate() error {
 		}
 	}
 	for _, d := range defs {
-		if d != "none" && d != "filter" && d != "finetune" {
-			return fmt.Errorf("defenses: %q is not one of none, filter, finetune", d)
+		if !validDefense(d) {
+			return fmt.Errorf("defenses: %q is not one of none, filter, filter-percent, filter-labelled, filter-gamma, finetune", d)
 		}
 	}
 	if len(c.ZeroShotTemplates) > 0 {
@@ -242,10 +242,8 @@ func (c *Config) Validate() error {
 			return fmt.Errorf("zero_shot_templates: %w", err)
 		}
 	}
-	switch c.Filter.Mode {
-	case "gamma", "percent", "labelled":
-	default:
-		return fmt.Errorf("filter.mode: %q is not one of gamma, percent, labelled", c.Filter.Mode)
+	if !slices.Contains(filterModes, c.Filter.Mode) {
+		return fmt.Errorf("filter.mode: %q is not one of %s", c.Filter.Mode, strings.Join(filterModes, ", "))
 	}
 	for i, a := range c.Attacks {
 		if a.Kind != "I" {

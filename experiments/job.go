@@ -47,8 +47,8 @@ func (r *Runner) runJob(j Job) ([]Result, error) {
 
 	var results []Result
 	train := poisoned
-	if j.Defense == "filter" {
-		kept, fres, err := r.filter(poisoned, man, base, filepath.Join(r.Out, "plots", "filter-"+j.Name))
+	if mode, ok := FilterMode(j.Defense, c.Filter.Mode); ok {
+		kept, fres, err := r.filter(poisoned, man, base, mode, filepath.Join(r.Out, "plots", "filter-"+j.Name))
 		if err != nil {
 			return nil, err
 		}
@@ -149,7 +149,7 @@ func (r *Runner) chooseTarget(class string, spec TargetSpec) (*dataset.Row, erro
 
 // filter is the pre-training defense: score every training pair by its
 // cosine distance under the clean model and drop the most distant ones.
-func (r *Runner) filter(ds *dataset.Dataset, man *Manifest, base Result, plotBase string) (*dataset.Dataset, []Result, error) {
+func (r *Runner) filter(ds *dataset.Dataset, man *Manifest, base Result, mode, plotBase string) (*dataset.Dataset, []Result, error) {
 	pairs := TrainPairs(ds)
 	slots := make([]int, len(pairs))
 	captions := make([]string, len(pairs))
@@ -177,7 +177,7 @@ func (r *Runner) filter(ds *dataset.Dataset, man *Manifest, base Result, plotBas
 	cfg := r.Config.Filter
 	gamma := math.NaN()
 	var removed []int
-	switch cfg.Mode {
+	switch mode {
 	case "gamma":
 		gamma = cfg.Gamma
 		removed = FilterByThreshold(dist, gamma)

@@ -2,7 +2,9 @@ package experiments
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 )
 
 // Values of Result.Modality (which towers trained) and Result.Defense.
@@ -15,6 +17,27 @@ const (
 	DefenseFilter   = "filter"   // pre-training distance filter
 	DefenseFinetune = "finetune" // post-training clean fine-tuning
 )
+
+// filterModes are the filter's rules for choosing what to drop (FilterConfig.Mode).
+var filterModes = []string{"gamma", "percent", "labelled"}
+
+// FilterMode reports whether defense is the pre-training filter and under
+// which rule: "filter" takes the config's filter.mode (fallback), and
+// "filter-percent", "filter-labelled" or "filter-gamma" name one, so that
+// one grid can set the rules side by side.
+func FilterMode(defense, fallback string) (string, bool) {
+	if defense == DefenseFilter {
+		return fallback, true
+	}
+	mode, ok := strings.CutPrefix(defense, DefenseFilter+"-")
+	return mode, ok && slices.Contains(filterModes, mode)
+}
+
+// validDefense reports whether d names a defense.
+func validDefense(d string) bool {
+	_, filter := FilterMode(d, "percent")
+	return filter || d == DefenseNone || d == DefenseFinetune
+}
 
 // Result is one measured number in long format: one row of results.csv.
 type Result struct {

@@ -11,6 +11,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 )
 
 // CSVHeader is the exact column list of results.csv.
@@ -105,7 +106,9 @@ func (r Result) validate() error {
 		{"attack", r.Attack, []string{AttackNone, AttackSingleImage, AttackSingleLabel, AttackMultiLabel}},
 		{"direction", r.Direction, []string{T2I, I2T}},
 		{"modality", r.Modality, []string{ModalityBoth, ModalityImage, ModalityText}},
-		{"defense", r.Defense, []string{DefenseNone, DefenseFilter, DefenseFinetune}},
+	}
+	if !validDefense(r.Defense) {
+		return fmt.Errorf("column defense: %q, want none, finetune, filter or filter-{%s}", r.Defense, strings.Join(filterModes, ","))
 	}
 	for _, c := range checks {
 		if !slices.Contains(c.allowed, c.value) {

@@ -189,3 +189,28 @@ func TestRunChecksGoalsAgainstTheDataFirst(t *testing.T) {
 		}
 	}
 }
+
+func TestFilterModeNamesTheRule(t *testing.T) {
+	for d, want := range map[string]string{"filter": "percent", "filter-labelled": "labelled", "filter-gamma": "gamma", "filter-percent": "percent"} {
+		if mode, ok := FilterMode(d, "percent"); !ok || mode != want {
+			t.Errorf("FilterMode(%q) = %q, %v; want %q", d, mode, ok, want)
+		}
+	}
+	for _, d := range []string{"none", "finetune", "filter-", "filter-median", "filterx"} {
+		if _, ok := FilterMode(d, "percent"); ok {
+			t.Errorf("FilterMode(%q) took it for the filter", d)
+		}
+	}
+	c, err := ParseConfig("x.json", []byte(`{"clean": {"epochs": 1}, "poison": {"epochs": 1}, "ratios": [1],
+		"attacks": [{"kind": "II", "goals": ["a2b"], "defenses": ["filter-percent", "filter-labelled"]}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if jobs := c.Jobs(); len(jobs) != 2 || jobs[0].Defense != "filter-percent" || jobs[1].Defense != "filter-labelled" {
+		t.Errorf("jobs %+v, want one per filter rule", jobs)
+	}
+	if _, err := ParseConfig("x.json", []byte(`{"clean": {"epochs": 1}, "poison": {"epochs": 1}, "ratios": [1],
+		"attacks": [{"kind": "II", "goals": ["a2b"], "defenses": ["filter-median"]}]}`)); err == nil || !strings.Contains(err.Error(), "filter-median") {
+		t.Errorf("an unknown filter rule: %v", err)
+	}
+}
