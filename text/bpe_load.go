@@ -58,7 +58,7 @@ func readMerges(r io.Reader, path string, numMerges int) ([][2]string, error) {
 		text := scanner.Text()
 		if line == 1 {
 			if !strings.Contains(text, "#") {
-				return nil, fmt.Errorf("bpe merges %s line 1: want a header such as %q (it is skipped), got %q", path, "#version: 0.2", text)
+				return nil, fmt.Errorf("bpe merges %s line 1: want a header such as %q (it is skipped), got %q", path, "#version: 0.2", excerpt(text))
 			}
 			continue
 		}
@@ -71,7 +71,7 @@ func readMerges(r io.Reader, path string, numMerges int) ([][2]string, error) {
 			return nil, fmt.Errorf("bpe merges %s line %d: blank line inside the merge list; remove it", path, line)
 		}
 		if len(fields) != 2 {
-			return nil, fmt.Errorf("bpe merges %s line %d: want two symbols separated by a space, got %q", path, line, text)
+			return nil, fmt.Errorf("bpe merges %s line %d: want two symbols separated by a space, got %q", path, line, excerpt(text))
 		}
 		merges = append(merges, [2]string{fields[0], fields[1]})
 	}
@@ -92,4 +92,14 @@ func blankToEnd(scanner *bufio.Scanner) bool {
 		}
 	}
 	return true
+}
+
+// excerpt shortens a line quoted in an error: a binary file given as a
+// merges file can have lines of a megabyte.
+func excerpt(line string) string {
+	const max = 60
+	if len(line) <= max {
+		return line
+	}
+	return fmt.Sprintf("%s… (%d bytes)", line[:max], len(line))
 }

@@ -3,6 +3,7 @@ package text
 import (
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -36,6 +37,11 @@ func TestLoadBPEErrorsNameFileAndLine(t *testing.T) {
 	}
 	if _, err := LoadBPE(filepath.Join(t.TempDir(), "missing.txt")); err == nil || !strings.Contains(err.Error(), "missing.txt") {
 		t.Errorf("missing file error = %v", err)
+	}
+	// A binary file's "line" can be huge; the message quotes only its start.
+	long := writeFile(t, "long.bin", []byte("#v\nab "+strings.Repeat("x y ", 50000)+"\n"))
+	if _, err := LoadBPE(long); err == nil || len(err.Error()) > 300 || !strings.Contains(err.Error(), "200003 bytes") {
+		t.Errorf("a 200 KB line: error of %d bytes: %.300v", len(fmt.Sprint(err)), err)
 	}
 	corrupt := writeFile(t, "corrupt.gz", []byte{0x1f, 0x8b, 1, 2, 3})
 	if _, err := LoadBPE(corrupt); err == nil || !strings.Contains(err.Error(), "corrupt.gz") {
