@@ -19,8 +19,9 @@ func init() {
 }
 
 func runReport(args []string, w, log io.Writer) error {
-	fs := newFlags("report", "report DIR... [--out DIR]")
+	fs := newFlags("report", "report DIR... [--out DIR] [--susceptibility ATTACK:GOAL]")
 	out := fs.String("out", "", "folder for the merged results.csv, results.json, report.md and plots/ (default: the first DIR)")
+	ladder := fs.String("susceptibility", "", "instead of merging, treat each DIR as one clean model and compare what attack ATTACK did to GOAL on each (e.g. II:boat2skateboard): susceptibility.md and .png/.svg in --out")
 	dirs, err := parsePositional(fs, args)
 	if err != nil {
 		return err
@@ -32,8 +33,9 @@ func runReport(args []string, w, log io.Writer) error {
 		*out = dirs[0]
 	}
 	var all []experiments.Result
+	perDir := make([][]experiments.Result, len(dirs))
 	files := 0
-	for _, dir := range dirs {
+	for i, dir := range dirs {
 		paths, err := resultFiles(dir)
 		if err != nil {
 			return err
@@ -44,8 +46,12 @@ func runReport(args []string, w, log io.Writer) error {
 				return err
 			}
 			all = append(all, rs...)
+			perDir[i] = append(perDir[i], rs...)
 			files++
 		}
+	}
+	if *ladder != "" {
+		return writeSusceptibility(w, *out, *ladder, dirs, perDir)
 	}
 	merged, dups, conflicts := mergeResults(all)
 	if len(merged) == 0 {
@@ -215,4 +221,33 @@ func writePlots(dir string, rs []experiments.Result) error {
 		return fmt.Errorf("plots in %s: %w", plots, err)
 	}
 	return nil
+}
+
+// writeSusceptibility writes the table and plot of one attack across runs
+// that each hold a different clean model.
+func writeSusceptibility(w io.Writer, out, spec string, dirs []string, perDir [][]experiments.Result) error {
+	attack, goal, ok := strings.Cut(spec, ":")
+	if !ok || attack == "" || goal == "" {
+		return usagef("--susceptibility wants ATTACK:GOAL, e.g. II:boat2skateboard; got %q", spec)
+	}
+	for i := range perDir {
+		perDir[i], _, _ = mergeResults(perDir[i])
+	}
+	pts, err := experiments.Susceptibility(dirs, perDir, attack, goal)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return err
+	}
+	table := experiments.SusceptibilityTable(pts)
+	if err := experiments.WriteFileAtomic(filepath.Join(out, "susceptibility.md"), []byte(table)); err != nil {
+		return err
+	}
+	title := fmt.Sprintf("Attack %s on %s against clean-model quality", attack, goal)
+	if _, err := experiments.PlotSusceptibility(pts, title, filepath.Join(out, "susceptibility")); err != nil {
+		return err
+	}
+	_, err = io.WriteString(w, table)
+	return err
 }
