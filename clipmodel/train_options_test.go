@@ -1,8 +1,8 @@
 package clipmodel
 
 import (
-	"math"
 	"errors"
+	"math"
 	"slices"
 	"strings"
 	"testing"
