@@ -96,16 +96,25 @@ func PlotCurves(results []Result, spec CurveSpec, base string) ([]string, error)
 	legend := plot.NewLegend()
 	for i, s := range all {
 		slices.SortFunc(s.pts, func(u, v plotter.XY) int { return cmp.Compare(u.X, v.X) })
-		line, points, err := plotter.NewLinePoints(s.pts)
-		if err != nil {
+		if err := addSeries(p, &legend, i, s.name, s.pts); err != nil {
 			return nil, fmt.Errorf("plot %s: %w", base, err)
 		}
-		line.Color, points.Color = seriesColor(i), seriesColor(i)
-		points.Shape = draw.CircleGlyph{}
-		p.Add(line, points)
-		legend.Add(s.name, line, points)
 	}
 	return savePlot(p, &legend, 20*vg.Centimeter, 10*vg.Centimeter, base)
+}
+
+// addSeries draws pts as the i-th line with points, in the i-th colour, and
+// names it in the legend.
+func addSeries(p *plot.Plot, legend *plot.Legend, i int, name string, pts plotter.XYs) error {
+	line, points, err := plotter.NewLinePoints(pts)
+	if err != nil {
+		return err
+	}
+	line.Color, points.Color = seriesColor(i), seriesColor(i)
+	points.Shape = draw.CircleGlyph{}
+	p.Add(line, points)
+	legend.Add(name, line, points)
+	return nil
 }
 
 // WritePlots writes the standard plots of a results set into dir: Hit@K and

@@ -10,7 +10,6 @@ import (
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/draw"
 )
 
 // SusceptibilityPoint is one clean model of a quality ladder and what one
@@ -104,14 +103,9 @@ func PlotSusceptibility(pts []SusceptibilityPoint, title, base string) ([]string
 		for k, q := range pts {
 			xy[k] = plotter.XY{X: (q.CleanIR + q.CleanTR) / 2, Y: s.y(q)}
 		}
-		line, points, err := plotter.NewLinePoints(xy)
-		if err != nil {
+		if err := addSeries(p, &legend, i, s.name, xy); err != nil {
 			return nil, fmt.Errorf("plot %s: %w", base, err)
 		}
-		line.Color, points.Color = seriesColor(i), seriesColor(i)
-		points.Shape = draw.CircleGlyph{}
-		p.Add(line, points)
-		legend.Add(s.name, line, points)
 	}
 	return savePlot(p, &legend, 16*vg.Centimeter, 10*vg.Centimeter, base)
 }
