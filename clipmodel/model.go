@@ -74,20 +74,32 @@ func (m *Model) Loss(g *autograd.Tape, images *autograd.Tensor, ids, eot []int) 
 const ViewTemperature = 0.1
 
 // TwoViewLoss is Loss for a batch holding two augmented views of each image:
-// rows [0,N) of images are the first views and [N,2N) the second, matching
-// the N texts. It averages the CLIP loss of each view against the texts and
-// adds viewWeight times InfoNCE between the two views' embeddings at
-// ViewTemperature: SLIP's image self-supervision on the shared embedding,
-// which asks the image tower for augmentation-invariant features where
-// six thousand captioned photos cannot teach them alone.
-func (m *Model) TwoViewLoss(g *autograd.Tape, images *autograd.Tensor, ids, eot []int, viewWeight float32) *autograd.Tensor {
+// rows [0,N) of images are the first views and [N,2N) the second. The texts
+// are either N captions, one per image, or 2N: a first caption for each
+// first view and a second caption of the same image for its second view.
+// Each view is trained against its caption with the CLIP loss (the two
+// averaged), plus viewWeight times InfoNCE between the two views and, with
+// 2N texts, captionWeight times InfoNCE between the two captions, both at
+// ViewTemperature. The view term is SLIP's image self-supervision; the
+// caption term is its text-side twin, with the dataset's other captions as
+// the augmentation. Both ask for features that a few thousand captioned
+// photos cannot teach through the cross-modal loss alone.
+func (m *Model) TwoViewLoss(g *autograd.Tape, images *autograd.Tensor, ids, eot []int, viewWeight, captionWeight float32) *autograd.Tensor {
 	n := images.Dim(0) / 2
 	img := m.EncodeImages(g, images)
 	txt := m.EncodeTexts(g, ids, eot)
 	a, b := g.Slice(img, 0, 0, n), g.Slice(img, 0, n, 2*n)
-	clip := g.MulScalar(g.Add(InfoNCE(g, a, txt, m.LogitScale), InfoNCE(g, b, txt, m.LogitScale)), 0.5)
-	views := InfoNCE(g, a, b, autograd.Scalar(float32(math.Log(1/ViewTemperature))))
-	return g.Add(clip, g.MulScalar(views, viewWeight))
+	inModal := autograd.Scalar(float32(math.Log(1 / ViewTemperature)))
+	txtA, txtB := txt, txt
+	if txt.Dim(0) == 2*n {
+		txtA, txtB = g.Slice(txt, 0, 0, n), g.Slice(txt, 0, n, 2*n)
+	}
+	clip := g.MulScalar(g.Add(InfoNCE(g, a, txtA, m.LogitScale), InfoNCE(g, b, txtB, m.LogitScale)), 0.5)
+	loss := g.Add(clip, g.MulScalar(InfoNCE(g, a, b, inModal), viewWeight))
+	if txt.Dim(0) == 2*n {
+		loss = g.Add(loss, g.MulScalar(InfoNCE(g, txtA, txtB, inModal), captionWeight))
+	}
+	return loss
 }
 
 // InfoNCE is (CE(s·I·Tᵀ, arange) + CE(s·T·Iᵀ, arange)) / 2 with s =

@@ -1,6 +1,7 @@
 package clipmodel
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -178,8 +179,9 @@ func TestInfoNCEMatchesDefinition(t *testing.T) {
 
 // TwoViewLoss on a 2N batch equals its definition computed from each half
 // encoded alone (the ViT tower has no batch statistics, so halves are
-// independent): the mean CLIP loss of the views plus w·InfoNCE(view1, view2)
-// at temperature 0.1.
+// independent): with N captions, the mean CLIP loss of the views plus
+// w·InfoNCE(view1, view2) at temperature 0.1; with 2N captions, each view
+// against its own caption, plus c·InfoNCE(caption1, caption2).
 func TestTwoViewLossMatchesDefinition(t *testing.T) {
 	cfg := testConfig("vit")
 	m, err := New(cfg, 3)
@@ -187,23 +189,36 @@ func TestTwoViewLossMatchesDefinition(t *testing.T) {
 		t.Fatal(err)
 	}
 	const n = 4
-	s := cfg.Vision.ImageSize
-	images, ids, eot := randomBatch(rand.New(rand.NewPCG(8, 9)), cfg, 2*n)
-	ids, eot = ids[:n*cfg.Text.ContextLength], eot[:n]
+	s, ctx := cfg.Vision.ImageSize, cfg.Text.ContextLength
+	images, ids2, eot2 := randomBatch(rand.New(rand.NewPCG(8, 9)), cfg, 2*n)
+	ids, eot := ids2[:n*ctx], eot2[:n]
 	pix := images.Data
 	embed := func(lo, hi int) []float32 {
 		g := autograd.NewTape()
 		return append([]float32(nil), m.EncodeImages(g, autograd.New(pix[lo*3*s*s:hi*3*s*s], hi-lo, 3, s, s)).Data...)
 	}
+	embedText := func(lo, hi int) []float32 {
+		return append([]float32(nil), m.EncodeTexts(autograd.NewTape(), ids2[lo*ctx:hi*ctx], eot2[lo:hi]).Data...)
+	}
 	a, b := embed(0, n), embed(n, 2*n)
-	txt := append([]float32(nil), m.EncodeTexts(autograd.NewTape(), ids, eot).Data...)
+	txt, txt2 := embedText(0, n), embedText(n, 2*n)
 	e := cfg.EmbedDim
 	scale := math.Exp(float64(m.LogitScale.Data[0]))
+	check := func(what string, got, want float64) {
+		t.Helper()
+		if math.Abs(got-want) > 1e-4*math.Max(1, math.Abs(want)) {
+			t.Errorf("%s: TwoViewLoss = %v, definition = %v", what, got, want)
+		}
+	}
 	for _, w := range []float32{0, 0.5} {
 		want := 0.5*(infoNCE64(a, txt, n, e, scale)+infoNCE64(b, txt, n, e, scale)) + float64(w)*infoNCE64(a, b, n, e, 1/ViewTemperature)
-		got := float64(m.TwoViewLoss(autograd.NewTape(), autograd.New(pix, 2*n, 3, s, s), ids, eot, w).Item())
-		if math.Abs(got-want) > 1e-4*math.Max(1, math.Abs(want)) {
-			t.Errorf("weight %v: TwoViewLoss = %v, definition = %v", w, got, want)
-		}
+		got := float64(m.TwoViewLoss(autograd.NewTape(), autograd.New(pix, 2*n, 3, s, s), ids, eot, w, 7).Item())
+		check(fmt.Sprintf("N captions, view weight %v", w), got, want)
+	}
+	for _, c := range []float32{0, 0.7} {
+		want := 0.5*(infoNCE64(a, txt, n, e, scale)+infoNCE64(b, txt2, n, e, scale)) +
+			0.5*infoNCE64(a, b, n, e, 1/ViewTemperature) + float64(c)*infoNCE64(txt, txt2, n, e, 1/ViewTemperature)
+		got := float64(m.TwoViewLoss(autograd.NewTape(), autograd.New(pix, 2*n, 3, s, s), ids2, eot2, 0.5, c).Item())
+		check(fmt.Sprintf("2N captions, caption weight %v", c), got, want)
 	}
 }

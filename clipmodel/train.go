@@ -41,9 +41,14 @@ type TrainOptions struct {
 	// ViewLoss > 0 draws two augmented views of each image per step and
 	// adds this weight times their InfoNCE (see Model.TwoViewLoss); the
 	// image tower then does twice the work per pair.
-	ViewLoss  float64 `json:"view_loss,omitempty"`
-	Precision string  `json:"precision,omitempty"` // GEMM arithmetic: "fp32" (default) or "bf16"; weights and optimiser stay fp32
-	Seed      uint64  `json:"seed"`
+	ViewLoss float64 `json:"view_loss,omitempty"`
+	// CaptionLoss > 0 pairs each image's second view with a second caption
+	// of the same image, different from the first where the image has more
+	// than one, and adds this weight times the two captions' InfoNCE (the
+	// text side of ViewLoss). It implies two views.
+	CaptionLoss float64 `json:"caption_loss,omitempty"`
+	Precision   string  `json:"precision,omitempty"` // GEMM arithmetic: "fp32" (default) or "bf16"; weights and optimiser stay fp32
+	Seed        uint64  `json:"seed"`
 
 	// CheckpointEvery writes a checkpoint every that many steps (and always
 	// at the end of each epoch) into OutDir; 0 means epoch ends only.
@@ -113,6 +118,8 @@ func (o TrainOptions) Validate() error {
 		return fmt.Errorf("captions must be %q or %q, got %q", CaptionsAll, CaptionsOne, o.Captions)
 	case !(o.ViewLoss >= 0) || math.IsInf(o.ViewLoss, 0):
 		return fmt.Errorf("view loss weight must be a number >= 0, got %g", o.ViewLoss)
+	case !(o.CaptionLoss >= 0) || math.IsInf(o.CaptionLoss, 0):
+		return fmt.Errorf("caption loss weight must be a number >= 0, got %g", o.CaptionLoss)
 	case o.ViewLoss > 0 && o.NoAugment:
 		return fmt.Errorf("a view loss needs augmentation: two views of an unaugmented image are identical")
 	}
@@ -158,6 +165,30 @@ func pairsByRow(data *Examples) [][]int {
 	return groups
 }
 
+// groupIndex maps each of n pairs to the index of its group.
+func groupIndex(groups [][]int, n int) []int {
+	of := make([]int, n)
+	for k, g := range groups {
+		for _, p := range g {
+			of[p] = k
+		}
+	}
+	return of
+}
+
+// otherCaption draws a pair of group g other than p, uniformly; p itself
+// when it is the group's only pair.
+func otherCaption(g []int, p int, rng *rand.Rand) int {
+	if len(g) < 2 {
+		return p
+	}
+	q := g[rng.IntN(len(g)-1)]
+	if q == p {
+		q = g[len(g)-1]
+	}
+	return q
+}
+
 // ErrStopped is returned when StopAfter ends a run early.
 var ErrStopped = fmt.Errorf("training stopped early (StopAfter)")
 
@@ -201,8 +232,10 @@ func Train(m *Model, data *Examples, im *Images, opt TrainOptions) (*TrainResult
 	}
 	var groups [][]int
 	perEpoch := data.Len()
-	if opt.Captions == CaptionsOne {
+	if opt.Captions == CaptionsOne || opt.CaptionLoss > 0 {
 		groups = pairsByRow(data)
+	}
+	if opt.Captions == CaptionsOne {
 		perEpoch = len(groups)
 	}
 	batch := min(opt.BatchSize, perEpoch)
@@ -276,14 +309,19 @@ func Train(m *Model, data *Examples, im *Images, opt TrainOptions) (*TrainResult
 	}
 
 	s := m.Config.Vision.ImageSize
-	views := 1
-	if opt.ViewLoss > 0 {
+	views, captions := 1, 1
+	if opt.ViewLoss > 0 || opt.CaptionLoss > 0 {
 		views = 2
+	}
+	var sameRow []int // pair → the other pairs (captions) of its image
+	if opt.CaptionLoss > 0 {
+		captions = 2
+		sameRow = groupIndex(groups, data.Len())
 	}
 	perBatch := batch * 3 * s * s
 	imgBuf := make([]float32, views*perBatch)
-	ids := make([]int, batch*data.Context)
-	eot := make([]int, batch)
+	ids := make([]int, captions*batch*data.Context)
+	eot := make([]int, captions*batch)
 	slots := make([]int, batch)
 	g := autograd.NewTape()
 	g.SetPrecision(precision)
@@ -307,6 +345,14 @@ func Train(m *Model, data *Examples, im *Images, opt TrainOptions) (*TrainResult
 			copy(ids[b*data.Context:(b+1)*data.Context], data.Tokens[p*data.Context:(p+1)*data.Context])
 			eot[b] = data.EOT[p]
 		}
+		if captions == 2 {
+			pick := rand.New(rand.NewPCG(opt.Seed^0xc5, uint64(state.Step)))
+			for b := 0; b < batch; b++ {
+				q := otherCaption(groups[sameRow[order[pos*batch+b]]], order[pos*batch+b], pick)
+				copy(ids[(batch+b)*data.Context:(batch+b+1)*data.Context], data.Tokens[q*data.Context:(q+1)*data.Context])
+				eot[batch+b] = data.EOT[q]
+			}
+		}
 		augRNG := rand.New(rand.NewPCG(opt.Seed^0xa06, uint64(state.Step)))
 		if err := vision.FillBatch(imgBuf[:perBatch], im.Cache, slots, aug, augRNG); err != nil {
 			return nil, err
@@ -322,7 +368,7 @@ func Train(m *Model, data *Examples, im *Images, opt TrainOptions) (*TrainResult
 		g.Reset()
 		var loss *autograd.Tensor
 		if views == 2 {
-			loss = m.TwoViewLoss(g, images, ids, eot, float32(opt.ViewLoss))
+			loss = m.TwoViewLoss(g, images, ids, eot, float32(opt.ViewLoss), float32(opt.CaptionLoss))
 		} else {
 			loss = m.Loss(g, images, ids, eot)
 		}
@@ -357,7 +403,7 @@ func Train(m *Model, data *Examples, im *Images, opt TrainOptions) (*TrainResult
 		epochEnd := state.Step%stepsPerEpoch == 0
 		saving := ckptPath != "" && (epochEnd || (opt.CheckpointEvery > 0 && state.Step%opt.CheckpointEvery == 0))
 		if epochEnd || saving || state.Step == total {
-			if err := m.checkEmbeddings(im.Cache, slots, ids, eot); err != nil {
+			if err := m.checkEmbeddings(im.Cache, slots, ids[:batch*data.Context], eot[:batch]); err != nil {
 				return nil, fmt.Errorf("train: at step %d (lr %.3g) %w; the last checkpoint is intact", state.Step, lr, err)
 			}
 		}

@@ -3,6 +3,7 @@ package clipmodel
 import (
 	"errors"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -74,6 +75,8 @@ func TestTrainOptionsValidate(t *testing.T) {
 		{TrainOptions{ViewLoss: -1}, "view loss"},
 		{TrainOptions{ViewLoss: math.NaN()}, "view loss"},
 		{TrainOptions{ViewLoss: 1, NoAugment: true}, "augmentation"},
+		{TrainOptions{CaptionLoss: -0.5}, "caption loss"},
+		{TrainOptions{CaptionLoss: math.Inf(1)}, "caption loss"},
 	} {
 		err := c.opt.Validate()
 		if err == nil || !strings.Contains(err.Error(), c.want) {
@@ -144,5 +147,33 @@ func TestDivergedTrainingStops(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "weight") && !strings.Contains(err.Error(), "loss") && !strings.Contains(err.Error(), "gradient") {
 		t.Errorf("error %q names neither embeddings, a weight, the loss nor the gradient", err)
+	}
+}
+
+// The second caption is another caption of the same image, each of the
+// others about equally often, and the caption itself only when it is alone.
+func TestOtherCaptionDrawsTheImagesOtherCaptionsUniformly(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	group := []int{10, 11, 12, 13, 14}
+	for _, p := range group {
+		seen := map[int]int{}
+		for range 4000 {
+			seen[otherCaption(group, p, rng)]++
+		}
+		if seen[p] != 0 {
+			t.Errorf("pair %d drew itself %d times", p, seen[p])
+		}
+		for _, q := range group {
+			if q != p && (seen[q] < 850 || seen[q] > 1150) {
+				t.Errorf("pair %d drew %d %d times of 4000, want about 1000", p, q, seen[q])
+			}
+		}
+	}
+	if got := otherCaption([]int{7}, 7, rng); got != 7 {
+		t.Errorf("a lone caption drew %d, want itself", got)
+	}
+	of := groupIndex([][]int{{2, 0}, {1, 3}}, 4)
+	if want := []int{0, 1, 0, 1}; !slices.Equal(of, want) {
+		t.Errorf("groupIndex = %v, want %v", of, want)
 	}
 }

@@ -64,10 +64,11 @@ type TrainSettings struct {
 	NoAugment   bool    `json:"no_augment,omitempty"`
 	CropScale   float64 `json:"crop_scale,omitempty"` // smallest crop area fraction (default 0.9, the paper's)
 	Flip        bool    `json:"flip,omitempty"`
-	Jitter      float64 `json:"jitter,omitempty"`    // colour jitter strength
-	Captions    string  `json:"captions,omitempty"`  // all (default) or one per image per epoch
-	ViewLoss    float64 `json:"view_loss,omitempty"` // weight of the two-view image contrast (0: off)
-	Precision   string  `json:"precision,omitempty"` // fp32 (default) or bf16 mixed precision
+	Jitter      float64 `json:"jitter,omitempty"`       // colour jitter strength
+	Captions    string  `json:"captions,omitempty"`     // all (default) or one per image per epoch
+	ViewLoss    float64 `json:"view_loss,omitempty"`    // weight of the two-view image contrast (0: off)
+	CaptionLoss float64 `json:"caption_loss,omitempty"` // weight of the two-caption text contrast (0: off)
+	Precision   string  `json:"precision,omitempty"`    // fp32 (default) or bf16 mixed precision
 }
 
 // AttackConfig is one attack of the grid; each goal list is one attack

@@ -298,7 +298,7 @@ func ApplyClasses(ds *dataset.Dataset, spec string) error {
 func (s TrainSettings) options(seed uint64) clipmodel.TrainOptions {
 	return clipmodel.TrainOptions{Epochs: s.Epochs, BatchSize: s.BatchSize, LR: s.LR, MinLR: s.MinLR, WarmupSteps: s.WarmupSteps,
 		WeightDecay: s.WeightDecay, ClipNorm: s.ClipNorm, NoAugment: s.NoAugment, CropScale: s.CropScale, Flip: s.Flip,
-		Jitter: s.Jitter, Captions: s.Captions, ViewLoss: s.ViewLoss, Precision: s.Precision, Seed: seed}
+		Jitter: s.Jitter, Captions: s.Captions, ViewLoss: s.ViewLoss, CaptionLoss: s.CaptionLoss, Precision: s.Precision, Seed: seed}
 }
 
 // cleanModel loads or trains the clean model and records its utility.

@@ -18,7 +18,7 @@ func TestTrainAndRunOnlyCleanGiveTheSameModel(t *testing.T) {
 	data := "shapes:classes=10,n=60,test=5"
 	flags := []string{"--data", data, "--model", "tiny", "--tokenizer", "learn:100", "--epochs", "2", "--batch", "32",
 		"--lr", "2e-3", "--min-lr", "1e-5", "--warmup", "5", "--wd", "0.1", "--clip", "1", "--seed", "9",
-		"--captions", "one", "--crop-scale", "0.5", "--flip", "--jitter", "0.2", "--view-loss", "1", "--precision", "fp32"}
+		"--captions", "one", "--crop-scale", "0.5", "--flip", "--jitter", "0.2", "--view-loss", "1", "--caption-loss", "0.5", "--precision", "fp32"}
 	trainDir := filepath.Join(dir, "train")
 	if code, stderr := exitOf(append([]string{"train", "--out", trainDir, "--eval-split", "test", "--cache-dir", filepath.Join(dir, "cache")}, flags...)...); code != 0 {
 		t.Fatalf("train: exit %d: %s", code, stderr)
@@ -26,7 +26,7 @@ func TestTrainAndRunOnlyCleanGiveTheSameModel(t *testing.T) {
 	cfg := filepath.Join(dir, "grid.json")
 	grid := fmt.Sprintf(`{"name": "same", "data": %q, "model": "tiny", "tokenizer": "learn:100", "seeds": [9],
 		"clean": {"epochs": 2, "batch_size": 32, "lr": 2e-3, "min_lr": 1e-5, "warmup_steps": 5, "weight_decay": 0.1, "clip_norm": 1,
-		          "captions": "one", "crop_scale": 0.5, "flip": true, "jitter": 0.2, "view_loss": 1, "precision": "fp32"},
+		          "captions": "one", "crop_scale": 0.5, "flip": true, "jitter": 0.2, "view_loss": 1, "caption_loss": 0.5, "precision": "fp32"},
 		"poison": {"epochs": 1}, "attacks": [{"kind": "II", "goals": ["circle2square"]}], "ratios": [1]}`, data)
 	if err := os.WriteFile(cfg, []byte(grid), 0o644); err != nil {
 		t.Fatal(err)
