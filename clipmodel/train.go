@@ -61,28 +61,37 @@ type TrainOptions struct {
 	StopAfter int                             `json:"-"` // testing: stop (as if killed) after this many steps
 }
 
+// DefaultTrainOptions are the settings of everything a run does not set:
+// the flag defaults of the command line, and the fields an experiment
+// config leaves out of a training stage. Epochs and Seed are not among them:
+// each command and config names its own.
+func DefaultTrainOptions() TrainOptions {
+	return TrainOptions{BatchSize: 128, LR: 1e-3, MinLR: 1e-5, WarmupSteps: 50, WeightDecay: 0.1,
+		Beta1: 0.9, Beta2: 0.98, Eps: 1e-6, ClipNorm: 1, CropScale: vision.TrainScaleLo, Captions: CaptionsAll}
+}
+
+// withDefaults fills the fields of a literal that cannot be zero (zero
+// epochs train one); fields where zero means off (weight decay, clipping,
+// warm-up, jitter, the in-modal terms) are left as given.
 func (o TrainOptions) withDefaults() TrainOptions {
-	def := func(v *float64, d float64) {
-		if *v == 0 {
-			*v = d
-		}
-	}
+	d := DefaultTrainOptions()
 	if o.Epochs == 0 {
 		o.Epochs = 1
 	}
 	if o.BatchSize == 0 {
-		o.BatchSize = 128
+		o.BatchSize = d.BatchSize
 	}
 	if o.CropScale == 0 {
-		o.CropScale = vision.TrainScaleLo
+		o.CropScale = d.CropScale
 	}
 	if o.Captions == "" {
-		o.Captions = CaptionsAll
+		o.Captions = d.Captions
 	}
-	def(&o.LR, 5e-4)
-	def(&o.Beta1, 0.9)
-	def(&o.Beta2, 0.98)
-	def(&o.Eps, 1e-6)
+	for _, f := range []struct{ v, d *float64 }{{&o.LR, &d.LR}, {&o.Beta1, &d.Beta1}, {&o.Beta2, &d.Beta2}, {&o.Eps, &d.Eps}} {
+		if *f.v == 0 {
+			*f.v = *f.d
+		}
+	}
 	return o
 }
 

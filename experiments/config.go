@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/mmpoison/mmpoison/clipmodel"
 	"github.com/mmpoison/mmpoison/dataset"
 )
 
@@ -24,10 +25,12 @@ type Config struct {
 	CacheDir  string `json:"cache_dir,omitempty"` // default: <out>/cache
 
 	// CleanCheckpoint names an existing clean model; empty trains one with Clean.
-	CleanCheckpoint string        `json:"clean_checkpoint,omitempty"`
-	Clean           TrainSettings `json:"clean"`
+	// A stage's fields are clipmodel.TrainOptions'; those left out take
+	// clipmodel.DefaultTrainOptions, as the command line's flags do.
+	CleanCheckpoint string                 `json:"clean_checkpoint,omitempty"`
+	Clean           clipmodel.TrainOptions `json:"clean"`
 	// Poison trains the poisoned model, starting from the clean one as the paper fine-tunes CLIP.
-	Poison TrainSettings `json:"poison"`
+	Poison clipmodel.TrainOptions `json:"poison"`
 
 	Attacks    []AttackConfig `json:"attacks"`
 	Ratios     []float64      `json:"ratios"`
@@ -50,25 +53,6 @@ type Config struct {
 	// default: a grid of ViT-B/32 jobs would otherwise keep 600 MB a job),
 	// last, or all. The clean model is always kept.
 	KeepCheckpoints string `json:"keep_checkpoints,omitempty"`
-}
-
-// TrainSettings are the optimisation settings of one training stage.
-type TrainSettings struct {
-	Epochs      int     `json:"epochs"`
-	BatchSize   int     `json:"batch_size,omitempty"`
-	LR          float64 `json:"lr,omitempty"`
-	MinLR       float64 `json:"min_lr,omitempty"`
-	WarmupSteps int     `json:"warmup_steps,omitempty"`
-	WeightDecay float64 `json:"weight_decay,omitempty"`
-	ClipNorm    float64 `json:"clip_norm,omitempty"`
-	NoAugment   bool    `json:"no_augment,omitempty"`
-	CropScale   float64 `json:"crop_scale,omitempty"` // smallest crop area fraction (default 0.9, the paper's)
-	Flip        bool    `json:"flip,omitempty"`
-	Jitter      float64 `json:"jitter,omitempty"`       // colour jitter strength
-	Captions    string  `json:"captions,omitempty"`     // all (default) or one per image per epoch
-	ViewLoss    float64 `json:"view_loss,omitempty"`    // weight of the two-view image contrast (0: off)
-	CaptionLoss float64 `json:"caption_loss,omitempty"` // weight of the two-caption text contrast (0: off)
-	Precision   string  `json:"precision,omitempty"`    // fp32 (default) or bf16 mixed precision
 }
 
 // AttackConfig is one attack of the grid; each goal list is one attack
@@ -116,7 +100,7 @@ func LoadConfig(path string) (*Config, error) {
 
 // ParseConfig decodes and checks a config; name labels errors.
 func ParseConfig(name string, b []byte) (*Config, error) {
-	var c Config
+	c := Config{Clean: clipmodel.DefaultTrainOptions(), Poison: clipmodel.DefaultTrainOptions()}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&c); err != nil {
@@ -178,14 +162,21 @@ func (c *Config) Validate() error {
 	if len(c.Attacks) > 0 && c.Poison.Epochs <= 0 {
 		return fmt.Errorf("poison.epochs must be positive")
 	}
-	if c.CleanCheckpoint == "" {
-		if err := c.Clean.options(0).Validate(); err != nil {
-			return fmt.Errorf("clean: %w", err)
+	for _, st := range []struct {
+		name string
+		opt  clipmodel.TrainOptions
+		used bool
+	}{{"clean", c.Clean, c.CleanCheckpoint == ""}, {"poison", c.Poison, len(c.Attacks) > 0}} {
+		switch {
+		case st.opt.Seed != 0:
+			return fmt.Errorf("%s.seed: a stage takes its seed from the top-level seeds list", st.name)
+		case st.opt.Freeze != "":
+			return fmt.Errorf("%s.freeze: list the towers to poison in modalities (image, text) instead", st.name)
 		}
-	}
-	if len(c.Attacks) > 0 {
-		if err := c.Poison.options(0).Validate(); err != nil {
-			return fmt.Errorf("poison: %w", err)
+		if st.used {
+			if err := st.opt.Validate(); err != nil {
+				return fmt.Errorf("%s: %w", st.name, err)
+			}
 		}
 	}
 	for i, a := range c.Attacks {

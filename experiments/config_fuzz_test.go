@@ -37,7 +37,7 @@ func FuzzParseConfig(f *testing.F) {
 			}
 		}
 		if c.CleanCheckpoint == "" {
-			if err := c.Clean.options(0).Validate(); err != nil {
+			if err := c.Clean.Validate(); err != nil {
 				t.Fatalf("accepted config has bad clean settings: %v", err)
 			}
 		}

@@ -9,27 +9,9 @@ import (
 	"github.com/mmpoison/mmpoison/dataset"
 )
 
-// Pair is one training image-caption pair: caption Caption of ds.Rows[Row].
-type Pair struct{ Row, Caption int }
-
-// TrainPairs enumerates the training pairs of ds in row, then caption order:
-// the order PairDistances' inputs and the filter functions' indices use.
-func TrainPairs(ds *dataset.Dataset) []Pair {
-	var out []Pair
-	for i, r := range ds.Rows {
-		if r.Split != dataset.Train {
-			continue
-		}
-		for c := range r.Captions {
-			out = append(out, Pair{Row: i, Caption: c})
-		}
-	}
-	return out
-}
-
 // PoisonedPairMask marks which pairs lie on rows the manifest lists as
 // poisoned.
-func PoisonedPairMask(ds *dataset.Dataset, pairs []Pair, m *Manifest) []bool {
+func PoisonedPairMask(ds *dataset.Dataset, pairs []dataset.Pair, m *Manifest) []bool {
 	set := m.PoisonedSet()
 	out := make([]bool, len(pairs))
 	for i, p := range pairs {
@@ -152,10 +134,10 @@ func FilterQuality(removed []int, poisoned []bool) (precision, recall float64) {
 }
 
 // RemovePairs returns a copy of ds without the listed pairs (indices into
-// pairs, from TrainPairs(ds)); rows left without captions are dropped. The
-// input is not modified.
-func RemovePairs(ds *dataset.Dataset, pairs []Pair, removed []int) (*dataset.Dataset, error) {
-	drop := map[Pair]bool{}
+// pairs, from dataset.Pairs(ds, dataset.Train)); rows left without captions
+// are dropped. The input is not modified.
+func RemovePairs(ds *dataset.Dataset, pairs []dataset.Pair, removed []int) (*dataset.Dataset, error) {
+	drop := map[dataset.Pair]bool{}
 	for _, i := range removed {
 		if i < 0 || i >= len(pairs) {
 			return nil, fmt.Errorf("remove pairs: index %d outside %d pairs", i, len(pairs))
@@ -168,7 +150,7 @@ func RemovePairs(ds *dataset.Dataset, pairs []Pair, removed []int) (*dataset.Dat
 		if r.Split == dataset.Train {
 			kept = nil
 			for c, text := range r.Captions {
-				if !drop[Pair{Row: i, Caption: c}] {
+				if !drop[dataset.Pair{Row: i, Caption: c}] {
 					kept = append(kept, text)
 				}
 			}

@@ -53,8 +53,8 @@ func TestPairsAndRemoval(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pairs := TrainPairs(ds)
-	if len(pairs) != 27 || pairs[2] != (Pair{Row: 0, Caption: 2}) || pairs[3] != (Pair{Row: 1, Caption: 0}) {
+	pairs := dataset.Pairs(ds, dataset.Train)
+	if len(pairs) != 27 || pairs[2] != (dataset.Pair{Row: 0, Caption: 2}) || pairs[3] != (dataset.Pair{Row: 1, Caption: 0}) {
 		t.Fatalf("pairs: %d, %v %v", len(pairs), pairs[2], pairs[3])
 	}
 	mask := PoisonedPairMask(ds, pairs, m)
@@ -76,7 +76,7 @@ func TestPairsAndRemoval(t *testing.T) {
 	if len(out.Rows) != len(ds.Rows)-1 || out.Rows[1].ID != 2 || !slices.Equal(out.Rows[0].Captions, ds.Rows[0].Captions[1:]) {
 		t.Errorf("removal result: %d rows, row0 captions %v", len(out.Rows), out.Rows[0].Captions)
 	}
-	if got := len(TrainPairs(out)); got != 24 {
+	if got := len(dataset.Pairs(out, dataset.Train)); got != 24 {
 		t.Errorf("%d pairs left, want 24", got)
 	}
 	if !slices.EqualFunc(before, ds.Rows, func(a, b dataset.Row) bool { return slices.Equal(a.Captions, b.Captions) }) {

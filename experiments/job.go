@@ -63,7 +63,7 @@ func (r *Runner) runJob(j Job) ([]Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	opt := c.Poison.options(j.Seed)
+	opt := withSeed(c.Poison, j.Seed)
 	opt.OutDir, opt.Log = filepath.Join(dir, "poison"), r.Log
 	switch j.Modality {
 	case "image": // visual poisoning: only the image tower learns
@@ -98,7 +98,7 @@ func (r *Runner) runJob(j Job) ([]Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		ft := c.Poison.options(j.Seed + 1)
+		ft := withSeed(c.Poison, j.Seed+1)
 		ft.Epochs = c.Finetune.Epochs
 		if c.Finetune.LR > 0 {
 			ft.LR = c.Finetune.LR
@@ -150,7 +150,7 @@ func (r *Runner) chooseTarget(class string, spec TargetSpec) (*dataset.Row, erro
 // filter is the pre-training defense: score every training pair by its
 // cosine distance under the clean model and drop the most distant ones.
 func (r *Runner) filter(ds *dataset.Dataset, man *Manifest, base Result, mode, plotBase string) (*dataset.Dataset, []Result, error) {
-	pairs := TrainPairs(ds)
+	pairs := dataset.Pairs(ds, dataset.Train) // rows without an image are neither scored nor dropped
 	slots := make([]int, len(pairs))
 	captions := make([]string, len(pairs))
 	for i, p := range pairs {

@@ -295,10 +295,10 @@ func ApplyClasses(ds *dataset.Dataset, spec string) error {
 	return nil
 }
 
-func (s TrainSettings) options(seed uint64) clipmodel.TrainOptions {
-	return clipmodel.TrainOptions{Epochs: s.Epochs, BatchSize: s.BatchSize, LR: s.LR, MinLR: s.MinLR, WarmupSteps: s.WarmupSteps,
-		WeightDecay: s.WeightDecay, ClipNorm: s.ClipNorm, NoAugment: s.NoAugment, CropScale: s.CropScale, Flip: s.Flip,
-		Jitter: s.Jitter, Captions: s.Captions, ViewLoss: s.ViewLoss, CaptionLoss: s.CaptionLoss, Precision: s.Precision, Seed: seed}
+// withSeed is a stage's options for one run.
+func withSeed(o clipmodel.TrainOptions, seed uint64) clipmodel.TrainOptions {
+	o.Seed = seed
+	return o
 }
 
 // cleanModel loads or trains the clean model and records its utility.
@@ -327,7 +327,7 @@ func (r *Runner) cleanModel() error {
 				if err != nil {
 					return err
 				}
-				opt := c.Clean.options(c.Seeds[0])
+				opt := withSeed(c.Clean, c.Seeds[0])
 				opt.OutDir, opt.Resume, opt.Log = dir, true, r.Log
 				r.logf("training the clean model on %d pairs for %d epochs", ex.Len(), opt.Epochs)
 				if _, err := clipmodel.Train(m, ex, r.prep.Images, opt); err != nil {

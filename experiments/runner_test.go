@@ -3,8 +3,11 @@ package experiments
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/mmpoison/mmpoison/clipmodel"
 )
 
 // smallModel is a model config small enough for a test to train in seconds.
@@ -24,8 +27,8 @@ func shrunkenDemo(t *testing.T, dir string) *Config {
 	c.Data = "shapes:classes=30,n=800,test=10,rare=circle,rare_n=20"
 	c.Model = model
 	c.Tokenizer = "learn:300"
-	c.Clean = TrainSettings{Epochs: 8, BatchSize: 64, LR: 2e-3, MinLR: 1e-4, WarmupSteps: 10, WeightDecay: 0.1, ClipNorm: 1}
-	c.Poison = TrainSettings{Epochs: 3, BatchSize: 64, LR: 1e-3, MinLR: 1e-4, WarmupSteps: 2, WeightDecay: 0.1, ClipNorm: 1}
+	c.Clean = clipmodel.TrainOptions{Epochs: 8, BatchSize: 64, LR: 2e-3, MinLR: 1e-4, WarmupSteps: 10, WeightDecay: 0.1, ClipNorm: 1}
+	c.Poison = clipmodel.TrainOptions{Epochs: 3, BatchSize: 64, LR: 1e-3, MinLR: 1e-4, WarmupSteps: 2, WeightDecay: 0.1, ClipNorm: 1}
 	c.Attacks = []AttackConfig{
 		{Kind: "I", Goals: []string{"circle2ring"}, Target: TargetSpec{Mode: TargetCentroid}},
 		{Kind: "II", Goals: []string{"circle2ring"}, Defenses: []string{"filter"}},
@@ -137,6 +140,8 @@ func TestConfigErrorsNameTheProblem(t *testing.T) {
 		`{"clean": {"epochs": 1}, "attacks": [{"kind": "I", "goals": ["a2b"], "target": {"mode": "row", "row_id": -5}}], "poison": {"epochs": 1}, "ratios": [1]}`: "row_id",
 		`{"clean": {"epochs": 1}, "attacks": [{"kind": "I", "goals": ["a2b"], "target": {"mode": "nearest"}}], "poison": {"epochs": 1}, "ratios": [1]}`:           "target mode \"nearest\"",
 		`{"clean": {"epochs": 1}, "attacks": [{"kind": "I", "goals": ["a2b"], "target": {"mode": "path"}}], "poison": {"epochs": 1}, "ratios": [1]}`:              "needs a path",
+		`{"clean": {"epochs": 1, "seed": 7}}`: "clean.seed",
+		`{"clean": {"epochs": 1}, "attacks": [{"kind": "II", "goals": ["a2b"]}], "poison": {"epochs": 1, "freeze": "text"}, "ratios": [1]}`: "poison.freeze",
 	}
 	for in, want := range cases {
 		_, err := ParseConfig("x.json", []byte(in))
@@ -212,5 +217,24 @@ func TestFilterModeNamesTheRule(t *testing.T) {
 	if _, err := ParseConfig("x.json", []byte(`{"clean": {"epochs": 1}, "poison": {"epochs": 1}, "ratios": [1],
 		"attacks": [{"kind": "II", "goals": ["a2b"], "defenses": ["filter-median"]}]}`)); err == nil || !strings.Contains(err.Error(), "filter-median") {
 		t.Errorf("an unknown filter rule: %v", err)
+	}
+}
+
+// A stage's omitted fields take clipmodel.DefaultTrainOptions, the command
+// line's defaults, while a 0 that means "off" stays 0.
+func TestStageSettingsDefaultAsTheCommandLineDoes(t *testing.T) {
+	c, err := ParseConfig("x.json", []byte(`{"clean": {"epochs": 3}, "attacks": [{"kind": "II", "goals": ["a2b"]}],
+		"poison": {"epochs": 2, "weight_decay": 0, "clip_norm": 0, "warmup_steps": 0, "lr": 2e-4}, "ratios": [1]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := clipmodel.DefaultTrainOptions()
+	want.Epochs = 3
+	if !reflect.DeepEqual(c.Clean, want) {
+		t.Errorf("clean stage %+v, want the defaults with 3 epochs %+v", c.Clean, want)
+	}
+	want.Epochs, want.WeightDecay, want.ClipNorm, want.WarmupSteps, want.LR = 2, 0, 0, 0, 2e-4
+	if !reflect.DeepEqual(c.Poison, want) {
+		t.Errorf("poison stage %+v, want %+v", c.Poison, want)
 	}
 }

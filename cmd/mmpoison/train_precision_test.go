@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -107,5 +108,22 @@ func TestHelpPrintsUsageOnce(t *testing.T) {
 		if n := strings.Count(string(printed)+out.String()+errs.String(), "Usage:"); code != 0 || n != 1 {
 			t.Errorf("mmpoison %s --help: exit %d, %d usage blocks; want 0 and one", strings.Join(l, " "), code, n)
 		}
+	}
+}
+
+// The training flags' defaults are clipmodel.DefaultTrainOptions, the same
+// defaults an experiment config's stage takes for the fields it leaves out.
+func TestTrainFlagDefaultsAreTheLibrarys(t *testing.T) {
+	var tf trainFlags
+	fs := newFlags("train", "")
+	tf.register(fs, 10)
+	if err := fs.Parse(nil); err != nil {
+		t.Fatal(err)
+	}
+	want := clipmodel.DefaultTrainOptions()
+	want.Epochs, want.Seed = 10, 42
+	want.Beta1, want.Beta2, want.Eps = 0, 0, 0 // not flags: Train fills them
+	if !reflect.DeepEqual(tf.opt, want) {
+		t.Errorf("flag defaults %+v\nwant %+v", tf.opt, want)
 	}
 }
