@@ -25,8 +25,15 @@ func imageKey(ds *dataset.Dataset, r *dataset.Row) string {
 }
 
 // BuildImages preprocesses the images of all rows of ds at the given size
-// into the cache file at cachePath (reused when it is up to date).
-func BuildImages(ds *dataset.Dataset, size int, cachePath string, policy vision.MissingPolicy, progress func(done, total int)) (*Images, error) {
+// into the cache file at cachePath (reused when it is up to date). missing
+// is the policy ds was loaded with, and it decides unreadable images too:
+// under dataset.FailMissing they are an error naming the first, otherwise
+// they are left out like absent ones.
+func BuildImages(ds *dataset.Dataset, size int, cachePath string, missing dataset.MissingPolicy, progress func(done, total int)) (*Images, error) {
+	policy := vision.FailOnBad
+	if missing != dataset.FailMissing {
+		policy = vision.SkipBad
+	}
 	im := &Images{slot: map[string]int{}}
 	var sources []vision.ImageSource
 	for i := range ds.Rows {

@@ -12,7 +12,6 @@ import (
 
 	"github.com/mmpoison/mmpoison/dataset"
 	"github.com/mmpoison/mmpoison/text"
-	"github.com/mmpoison/mmpoison/vision"
 )
 
 // DefaultMerges is how many BPE merges a tokenizer learned from the
@@ -33,7 +32,7 @@ type Prepared struct {
 // tokenizer is a merges file (CLIP's bpe_simple_vocab_16e6.txt.gz or one
 // saved by mmpoison), "learn" or "learn:N" to learn N merges from the
 // training captions, or "" for the default: learn when vocab_size is 0.
-func Prepare(ds *dataset.Dataset, cfg Config, tokenizer, cacheDir string, policy vision.MissingPolicy, log io.Writer) (*Prepared, error) {
+func Prepare(ds *dataset.Dataset, cfg Config, tokenizer, cacheDir string, missing dataset.MissingPolicy, log io.Writer) (*Prepared, error) {
 	tok, err := makeTokenizer(ds, cfg, tokenizer)
 	if err != nil {
 		return nil, err
@@ -54,7 +53,7 @@ func Prepare(ds *dataset.Dataset, cfg Config, tokenizer, cacheDir string, policy
 	if log != nil {
 		fmt.Fprintf(log, "image cache for %s at %dpx: %s (built once, then reused)\n", ds.Name, cfg.Vision.ImageSize, cachePath)
 	}
-	im, err := BuildImages(ds, cfg.Vision.ImageSize, cachePath, policy, nil)
+	im, err := BuildImages(ds, cfg.Vision.ImageSize, cachePath, missing, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -14,7 +14,6 @@ import (
 	"github.com/mmpoison/mmpoison/autograd"
 	"github.com/mmpoison/mmpoison/dataset"
 	"github.com/mmpoison/mmpoison/text"
-	"github.com/mmpoison/mmpoison/vision"
 )
 
 // resumeFixture is a small shapes set made ready for a testConfig model.
@@ -39,7 +38,7 @@ func newResumeFixture(t *testing.T, visionType string) *resumeFixture {
 	}
 	tok := text.TrainBPE(captions, 60)
 	cfg.Text.VocabSize = tok.VocabSize()
-	im, err := BuildImages(ds, cfg.Vision.ImageSize, filepath.Join(t.TempDir(), "shapes.imgcache"), vision.FailOnBad, nil)
+	im, err := BuildImages(ds, cfg.Vision.ImageSize, filepath.Join(t.TempDir(), "shapes.imgcache"), dataset.FailMissing, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

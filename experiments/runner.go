@@ -17,7 +17,6 @@ import (
 	"github.com/mmpoison/mmpoison/dataset"
 	"github.com/mmpoison/mmpoison/internal/parallel"
 	"github.com/mmpoison/mmpoison/simd"
-	"github.com/mmpoison/mmpoison/vision"
 )
 
 // Runner runs an experiment grid into an output folder. Every job is a pure
@@ -272,11 +271,7 @@ func (r *Runner) prepare() error {
 		if cache == "" {
 			cache = filepath.Join(r.Out, "cache")
 		}
-		imgPolicy := vision.FailOnBad
-		if policy != dataset.FailMissing {
-			imgPolicy = vision.SkipBad
-		}
-		r.prep, err = clipmodel.Prepare(ds, cfg, c.Tokenizer, cache, imgPolicy, r.Log)
+		r.prep, err = clipmodel.Prepare(ds, cfg, c.Tokenizer, cache, policy, r.Log)
 		if err == nil {
 			err = r.prep.Tok.Save(filepath.Join(r.Out, "tokenizer.txt"))
 		}

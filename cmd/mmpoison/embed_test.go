@@ -10,7 +10,6 @@ import (
 	"github.com/mmpoison/mmpoison/dataset"
 	"github.com/mmpoison/mmpoison/nn/safetensors"
 	"github.com/mmpoison/mmpoison/text"
-	"github.com/mmpoison/mmpoison/vision"
 )
 
 // embedFixture saves an untrained tiny model with a tokenizer learned from
@@ -80,7 +79,7 @@ func TestEmbedWritesSplitEmbeddingsAndIndex(t *testing.T) {
 
 	// Reference: the same model embeds the test images and captions directly.
 	ds, _ := dataset.Load(data)
-	im, err := clipmodel.BuildImages(ds, m.Config.Vision.ImageSize, filepath.Join(t.TempDir(), "ref.cache"), vision.FailOnBad, nil)
+	im, err := clipmodel.BuildImages(ds, m.Config.Vision.ImageSize, filepath.Join(t.TempDir(), "ref.cache"), dataset.FailMissing, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,6 @@ import (
 	"github.com/mmpoison/mmpoison/clipmodel"
 	"github.com/mmpoison/mmpoison/dataset"
 	"github.com/mmpoison/mmpoison/experiments"
-	"github.com/mmpoison/mmpoison/vision"
 )
 
 func init() {
@@ -239,7 +238,7 @@ func embedTestImages(ds *dataset.Dataset, class, ckpt string) (*experiments.Matr
 		return nil, err
 	}
 	defer os.RemoveAll(tmp)
-	im, err := clipmodel.BuildImages(sub, m.Config.Vision.ImageSize, filepath.Join(tmp, "images.cache"), vision.FailOnBad, nil)
+	im, err := clipmodel.BuildImages(sub, m.Config.Vision.ImageSize, filepath.Join(tmp, "images.cache"), dataset.FailMissing, nil)
 	if err != nil {
 		return nil, err
 	}

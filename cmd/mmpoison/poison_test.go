@@ -14,7 +14,6 @@ import (
 	"github.com/mmpoison/mmpoison/clipmodel"
 	"github.com/mmpoison/mmpoison/dataset"
 	"github.com/mmpoison/mmpoison/experiments"
-	"github.com/mmpoison/mmpoison/vision"
 )
 
 func readManifest(t *testing.T, dir string) experiments.Manifest {
@@ -221,7 +220,7 @@ func TestPoisonCentroidTargetUsesCheckpoint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	im, err := clipmodel.BuildImages(ds, cfg.Vision.ImageSize, filepath.Join(t.TempDir(), "all.cache"), vision.FailOnBad, nil)
+	im, err := clipmodel.BuildImages(ds, cfg.Vision.ImageSize, filepath.Join(t.TempDir(), "all.cache"), dataset.FailMissing, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

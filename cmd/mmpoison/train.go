@@ -15,7 +15,6 @@ import (
 	"github.com/mmpoison/mmpoison/dataset"
 	"github.com/mmpoison/mmpoison/experiments"
 	"github.com/mmpoison/mmpoison/internal/parallel"
-	"github.com/mmpoison/mmpoison/vision"
 )
 
 func init() {
@@ -55,11 +54,7 @@ func (d *dataFlags) load(cfg clipmodel.Config) (*clipmodel.Prepared, error) {
 	if err := experiments.ApplyClasses(ds, d.classes); err != nil {
 		return nil, err
 	}
-	imgPolicy := vision.FailOnBad
-	if policy != dataset.FailMissing {
-		imgPolicy = vision.SkipBad
-	}
-	return clipmodel.Prepare(ds, cfg, d.tokenizer, d.cacheDir, imgPolicy, os.Stderr)
+	return clipmodel.Prepare(ds, cfg, d.tokenizer, d.cacheDir, policy, os.Stderr)
 }
 
 // trainFlags are the optimisation settings.

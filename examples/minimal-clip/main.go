@@ -71,7 +71,7 @@ func run(args []string, out io.Writer) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	im, err := clipmodel.BuildImages(ds, 32, filepath.Join(tmp, "shapes.imgcache"), vision.FailOnBad, nil)
+	im, err := clipmodel.BuildImages(ds, 32, filepath.Join(tmp, "shapes.imgcache"), dataset.FailMissing, nil)
 	if err != nil {
 		return err
 	}

@@ -69,7 +69,7 @@ func run(args []string, out io.Writer) error {
 	}
 	defer os.RemoveAll(cacheDir)
 	// Prepare caches the images at the model's size and learns a tokenizer.
-	prep, err := clipmodel.Prepare(ds, cfg, "learn:300", cacheDir, vision.FailOnBad, nil)
+	prep, err := clipmodel.Prepare(ds, cfg, "learn:300", cacheDir, dataset.FailMissing, nil)
 	if err != nil {
 		return err
 	}
