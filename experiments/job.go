@@ -122,29 +122,40 @@ func (r *Runner) cleanPath() string {
 // chooseTarget picks Attack I's x* among the class's test images, embedding
 // them with the clean model when the centroid rule needs it.
 func (r *Runner) chooseTarget(class string, spec TargetSpec) (*dataset.Row, error) {
-	ds := r.prep.Data
 	var emb *Matrix
 	if spec.Mode == TargetCentroid {
-		rows := TestRowsOf(ds, class)
-		slots := make([]int, 0, len(rows))
-		for _, i := range rows {
-			s, ok := r.prep.Images.Slot(ds, &ds.Rows[i])
-			if !ok {
-				return nil, fmt.Errorf("attack I target: test image of row %d (class %s) is not readable", ds.Rows[i].ID, class)
-			}
-			slots = append(slots, s)
-		}
-		e, err := r.clean.EmbedImages(r.prep.Images.Cache, slots)
-		if err != nil {
+		var err error
+		if emb, err = EmbedTestImages(r.clean, r.prep.Data, r.prep.Images, class); err != nil {
 			return nil, err
 		}
-		m, err := NewMatrix(len(rows), r.clean.Config.EmbedDim, e)
-		if err != nil {
-			return nil, err
-		}
-		emb = &m
 	}
-	return ChooseTarget(ds, class, spec, emb)
+	return ChooseTarget(r.prep.Data, class, spec, emb)
+}
+
+// EmbedTestImages embeds class's test images, in TestRowsOf order, with m's
+// image tower: the embeddings ChooseTarget's centroid rule takes.
+func EmbedTestImages(m *clipmodel.Model, ds *dataset.Dataset, im *clipmodel.Images, class string) (*Matrix, error) {
+	rows := TestRowsOf(ds, class)
+	if len(rows) == 0 {
+		return nil, fmt.Errorf("target: class %q has no test images in dataset %q", class, ds.Name)
+	}
+	slots := make([]int, len(rows))
+	for k, i := range rows {
+		s, ok := im.Slot(ds, &ds.Rows[i])
+		if !ok {
+			return nil, fmt.Errorf("attack I target: test image of row %d (class %s) is not readable", ds.Rows[i].ID, class)
+		}
+		slots[k] = s
+	}
+	e, err := m.EmbedImages(im.Cache, slots)
+	if err != nil {
+		return nil, err
+	}
+	mat, err := NewMatrix(len(rows), m.Config.EmbedDim, e)
+	if err != nil {
+		return nil, err
+	}
+	return &mat, nil
 }
 
 // filter is the pre-training defense: score every training pair by its

@@ -242,21 +242,5 @@ func embedTestImages(ds *dataset.Dataset, class, ckpt string) (*experiments.Matr
 	if err != nil {
 		return nil, err
 	}
-	slots := make([]int, len(sub.Rows))
-	for i := range sub.Rows {
-		s, ok := im.Slot(sub, &sub.Rows[i])
-		if !ok {
-			return nil, fmt.Errorf("target: test image of row %d (class %s) is not readable", sub.Rows[i].ID, class)
-		}
-		slots[i] = s
-	}
-	e, err := m.EmbedImages(im.Cache, slots)
-	if err != nil {
-		return nil, err
-	}
-	mat, err := experiments.NewMatrix(len(slots), m.Config.EmbedDim, e)
-	if err != nil {
-		return nil, err
-	}
-	return &mat, nil
+	return experiments.EmbedTestImages(m, sub, im, class) // sub keeps TestRowsOf(ds, class)'s order
 }
