@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/mmpoison/mmpoison/internal/parallel"
-	"github.com/mmpoison/mmpoison/vision"
+	"github.com/mmpoison/mmpoison/vision/rgb"
 )
 
 // DefaultFashionDir is where Debian's dataset-fashion-mnist package puts the IDX files.
@@ -171,8 +171,8 @@ func subsample(labels []uint8, perClass int, rng *rand.Rand) []int {
 
 // greyToRGB resizes a grey image to size x size (bilinear, pixel centres
 // aligned) and replicates it into three channels.
-func greyToRGB(src []uint8, w, h, size int) *vision.RGB {
-	out := vision.NewRGB(size, size)
+func greyToRGB(src []uint8, w, h, size int) *rgb.Image {
+	out := rgb.New(size, size)
 	sx, sy := float64(w)/float64(size), float64(h)/float64(size)
 	at := func(x, y int) float64 { return float64(src[clampInt(y, 0, h-1)*w+clampInt(x, 0, w-1)]) }
 	for y := 0; y < size; y++ {

@@ -5,7 +5,7 @@ package dataset
 import (
 	"slices"
 
-	"github.com/mmpoison/mmpoison/vision"
+	"github.com/mmpoison/mmpoison/vision/rgb"
 )
 
 // Split names used by every loader.
@@ -17,9 +17,9 @@ const (
 
 // Row is one image with all its captions: the unit the paper's attacks act on.
 type Row struct {
-	ID       int         // index of the row in its dataset, stable across runs
-	Image    string      // image path, relative to Dataset.Root (or absolute); "" when Pixels is set
-	Pixels   *vision.RGB // in-memory image (synthetic data), nil for files
+	ID       int        // index of the row in its dataset, stable across runs
+	Image    string     // image path, relative to Dataset.Root (or absolute); "" when Pixels is set
+	Pixels   *rgb.Image // in-memory image (synthetic data), nil for files
 	Captions []string
 	Label    string // class name; "" when unlabelled
 	Split    string // Train, Val or Test; "" when the source puts the image in no split

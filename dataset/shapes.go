@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/mmpoison/mmpoison/internal/parallel"
-	"github.com/mmpoison/mmpoison/vision"
+	"github.com/mmpoison/mmpoison/vision/rgb"
 )
 
 // ShapesOptions configures the synthetic shapes dataset; zero fields take
@@ -162,8 +162,8 @@ func Shapes(opt ShapesOptions) (*Dataset, error) {
 
 // drawShapesImage renders one image whose main object is shape (a second
 // object, if any, is one of others) and writes its captions.
-func drawShapesImage(size int, shape string, others []string, rng *rand.Rand) (*vision.RGB, []string) {
-	img := vision.NewRGB(size, size)
+func drawShapesImage(size int, shape string, others []string, rng *rand.Rand) (*rgb.Image, []string) {
+	img := rgb.New(size, size)
 	bgKinds := []string{"noise", "stripes", "gradient"}
 	bgKind := bgKinds[rng.IntN(len(bgKinds))]
 	t1 := rng.IntN(len(backgroundTones))

@@ -4,7 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 
-	"github.com/mmpoison/mmpoison/vision"
+	"github.com/mmpoison/mmpoison/vision/rgb"
 )
 
 // shapeInside reports whether the point (x, y) of a shape's unit frame
@@ -165,7 +165,7 @@ type object struct {
 
 // drawObject blends an anti-aliased shape onto img: 4x4 samples per pixel
 // inside the object's bounding box give the coverage.
-func drawObject(img *vision.RGB, o *object) {
+func drawObject(img *rgb.Image, o *object) {
 	inside := shapeInside[o.shape]
 	const ss = 4
 	x0, x1 := clampInt(int(o.cx-o.r*1.1), 0, img.W), clampInt(int(o.cx+o.r*1.1)+2, 0, img.W)
@@ -196,7 +196,7 @@ func drawObject(img *vision.RGB, o *object) {
 }
 
 // drawBackground fills img with muted noise, stripes or a gradient.
-func drawBackground(img *vision.RGB, kind string, a, b [3]float64, rng *rand.Rand) {
+func drawBackground(img *rgb.Image, kind string, a, b [3]float64, rng *rand.Rand) {
 	w, h := img.W, img.H
 	period := float64(w) / float64(4+rng.IntN(4))
 	angle := float64(rng.IntN(4)) * math.Pi / 4

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mmpoison/mmpoison/vision"
+	"github.com/mmpoison/mmpoison/vision/rgb"
 )
 
 func TestShapesDeterministic(t *testing.T) {
@@ -128,7 +128,7 @@ func BenchmarkShapes32(b *testing.B) {
 	}
 }
 
-func newBlank(size int) *vision.RGB { return vision.NewRGB(size, size) }
+func newBlank(size int) *rgb.Image { return rgb.New(size, size) }
 
 func TestShapesRareClasses(t *testing.T) {
 	ds, err := Load("shapes:n=200,test=2,rare=circle+star,rare_n=7")

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+
+	"github.com/mmpoison/mmpoison/vision/rgb"
 )
 
 // Aspect ratio range of torchvision's RandomResizedCrop, used by the paper.
@@ -47,15 +49,15 @@ func RandomCropBox(w, h int, scaleLo, scaleHi, ratioLo, ratioHi float64, rng *ra
 // RandomResizedCrop is the paper's training augmentation: a random crop
 // covering scaleLo..scaleHi of the area (0.9–1.0 in the paper) with aspect
 // ratio 3/4..4/3, resized bicubically to size×size.
-func RandomResizedCrop(img *RGB, size int, scaleLo, scaleHi float64, rng *rand.Rand) *RGB {
-	dst := NewRGB(size, size)
+func RandomResizedCrop(img *rgb.Image, size int, scaleLo, scaleHi float64, rng *rand.Rand) *rgb.Image {
+	dst := rgb.New(size, size)
 	randomResizedCropInto(dst, img, scaleLo, scaleHi, rng, nil)
 	return dst
 }
 
 // randomResizedCropInto writes the crop into dst (whose size is the target),
 // reusing scratch for the resampler; it returns the scratch for reuse.
-func randomResizedCropInto(dst, img *RGB, scaleLo, scaleHi float64, rng *rand.Rand, scratch []float32) []float32 {
+func randomResizedCropInto(dst, img *rgb.Image, scaleLo, scaleHi float64, rng *rand.Rand, scratch []float32) []float32 {
 	if !(scaleLo > 0 && scaleLo <= scaleHi && scaleHi <= 1) {
 		panic(fmt.Sprintf("vision.RandomResizedCrop: scale range [%g, %g] must satisfy 0 < lo <= hi <= 1", scaleLo, scaleHi))
 	}

@@ -1,6 +1,10 @@
 package vision
 
-import "math/rand/v2"
+import (
+	"math/rand/v2"
+
+	"github.com/mmpoison/mmpoison/vision/rgb"
+)
 
 // Augment is a training augmentation, applied to each cached square:
 // a random resized crop covering ScaleLo..ScaleHi of the area, then, when
@@ -23,7 +27,7 @@ var PaperAugment = Augment{ScaleLo: TrainScaleLo, ScaleHi: TrainScaleHi}
 // apply writes the augmented img into dst (sized as the target), drawing
 // from rng in a fixed order: crop, then flip, then jitter; the draws of a
 // disabled step are skipped, so PaperAugment draws what the crop alone drew.
-func (a Augment) apply(dst, img *RGB, rng *rand.Rand, scratch []float32) []float32 {
+func (a Augment) apply(dst, img *rgb.Image, rng *rand.Rand, scratch []float32) []float32 {
 	scratch = randomResizedCropInto(dst, img, a.ScaleLo, a.ScaleHi, rng, scratch)
 	if a.Flip && rng.IntN(2) == 1 {
 		flipHorizontal(dst)
@@ -36,7 +40,7 @@ func (a Augment) apply(dst, img *RGB, rng *rand.Rand, scratch []float32) []float
 	return scratch
 }
 
-func flipHorizontal(img *RGB) {
+func flipHorizontal(img *rgb.Image) {
 	for y := 0; y < img.H; y++ {
 		row := img.Pix[3*y*img.W : 3*(y+1)*img.W]
 		for l, r := 0, img.W-1; l < r; l, r = l+1, r-1 {
@@ -53,7 +57,7 @@ func luma(r, g, b float32) float32 { return 0.299*r + 0.587*g + 0.114*b }
 // jitterColour scales brightness (towards black), contrast (towards the
 // image's mean grey) and saturation (towards each pixel's grey), clamping
 // to 0..255 after each step as torchvision does.
-func jitterColour(img *RGB, brightness, contrast, saturation float32) {
+func jitterColour(img *rgb.Image, brightness, contrast, saturation float32) {
 	px := img.Pix
 	bright := func(i int) float32 { return clamp255(float32(px[i]) * brightness) }
 	var mean float32

@@ -6,11 +6,13 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/mmpoison/mmpoison/vision/rgb"
 )
 
 func TestFlipHorizontal(t *testing.T) {
 	img := randomRGB(5, 3, 1)
-	f := &RGB{W: 5, H: 3, Pix: slices.Clone(img.Pix)}
+	f := &rgb.Image{W: 5, H: 3, Pix: slices.Clone(img.Pix)}
 	flipHorizontal(f)
 	for y := 0; y < 3; y++ {
 		for x := 0; x < 5; x++ {
@@ -25,7 +27,7 @@ func TestFlipHorizontal(t *testing.T) {
 
 // jitterReference is torchvision's adjust_brightness, adjust_contrast and
 // adjust_saturation on 0..255 floats, written out per pixel in float64.
-func jitterReference(img *RGB, b, c, s float64) []uint8 {
+func jitterReference(img *rgb.Image, b, c, s float64) []uint8 {
 	n := len(img.Pix) / 3
 	v := make([]float64, len(img.Pix))
 	for i, p := range img.Pix {
@@ -78,7 +80,7 @@ func TestJitterColourMatchesReference(t *testing.T) {
 
 func TestAugmentPaperDrawsLikeTheCropAlone(t *testing.T) {
 	img := randomRGB(12, 12, 5)
-	a := NewRGB(10, 10)
+	a := rgb.New(10, 10)
 	PaperAugment.apply(a, img, rand.New(rand.NewPCG(7, 8)), nil)
 	b := RandomResizedCrop(img, 10, TrainScaleLo, TrainScaleHi, rand.New(rand.NewPCG(7, 8)))
 	if !slices.Equal(a.Pix, b.Pix) {
@@ -90,13 +92,13 @@ func TestAugmentFlipAndJitterVary(t *testing.T) {
 	img := randomRGB(12, 12, 6)
 	aug := Augment{ScaleLo: 1, ScaleHi: 1, Flip: true, Jitter: 0.4}
 	flips, distinct := 0, map[string]bool{}
-	plain := NewRGB(12, 12)
+	plain := rgb.New(12, 12)
 	Augment{ScaleLo: 1, ScaleHi: 1}.apply(plain, img, rand.New(rand.NewPCG(1, 1)), nil)
 	if !slices.Equal(plain.Pix, img.Pix) {
 		t.Fatal("a full-area crop at the source size is not the identity")
 	}
 	for seed := range uint64(40) {
-		dst := NewRGB(12, 12)
+		dst := rgb.New(12, 12)
 		aug.apply(dst, img, rand.New(rand.NewPCG(seed, 1)), nil)
 		distinct[string(dst.Pix)] = true
 		// The flip draw follows the crop's draws on the same stream.

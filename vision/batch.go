@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/mmpoison/mmpoison/internal/parallel"
+	"github.com/mmpoison/mmpoison/vision/rgb"
 )
 
 // TrainScaleLo and TrainScaleHi are the paper's RandomResizedCrop area range.
@@ -17,7 +18,7 @@ const (
 // batchScratch holds one worker's crop image and resampler buffer, reused
 // across batches so steady-state training does not allocate per image.
 type batchScratch struct {
-	crop RGB
+	crop rgb.Image
 	tmp  []float32
 }
 

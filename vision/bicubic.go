@@ -1,6 +1,10 @@
 package vision
 
-import "math"
+import (
+	"math"
+
+	"github.com/mmpoison/mmpoison/vision/rgb"
+)
 
 // bicubicA is the cubic convolution parameter PIL uses for BICUBIC (CLIP's
 // resize filter). OpenCV uses -0.75, so results differ slightly from cv2.
@@ -65,7 +69,7 @@ func bicubicTaps(inLen, outLen int) axisTaps {
 // with the bicubic filter, as crop-then-resize would (samples beyond the
 // region's edge are not read). The region must lie inside src. scratch is
 // reused when large enough and the buffer used is returned for reuse.
-func resampleRegion(dst, src *RGB, x0, y0, cw, ch int, scratch []float32) []float32 {
+func resampleRegion(dst, src *rgb.Image, x0, y0, cw, ch int, scratch []float32) []float32 {
 	hx := bicubicTaps(cw, dst.W)
 	vy := bicubicTaps(ch, dst.H)
 	// Only the source rows some output row reads need the horizontal pass.

@@ -3,6 +3,8 @@ package vision
 import (
 	"math"
 	"testing"
+
+	"github.com/mmpoison/mmpoison/vision/rgb"
 )
 
 // refCubic is the a = -0.5 cubic written out as polynomials, independent of
@@ -38,8 +40,8 @@ func refWeights(in, out, o int) []float64 {
 
 // refResize is a direct 2-D float64 bicubic resize: every output pixel sums
 // all source pixels with the product of both axes' weights.
-func refResize(img *RGB, w, h int) *RGB {
-	dst := NewRGB(w, h)
+func refResize(img *rgb.Image, w, h int) *rgb.Image {
+	dst := rgb.New(w, h)
 	for oy := 0; oy < h; oy++ {
 		wy := refWeights(img.H, h, oy)
 		for ox := 0; ox < w; ox++ {
@@ -82,7 +84,7 @@ func TestResizeKeepsConstantImage(t *testing.T) {
 }
 
 func TestDownscaleCheckerboardAverages(t *testing.T) {
-	img := NewRGB(32, 32)
+	img := rgb.New(32, 32)
 	for y := 0; y < 32; y++ {
 		for x := 0; x < 32; x++ {
 			if (x+y)%2 == 1 {
@@ -102,7 +104,7 @@ func TestDownscaleCheckerboardAverages(t *testing.T) {
 
 func TestResampleRegionEqualsCropThenResize(t *testing.T) {
 	img := randomRGB(20, 15, 3)
-	dst := NewRGB(6, 9)
+	dst := rgb.New(6, 9)
 	resampleRegion(dst, img, 4, 2, 11, 12, nil)
 	sameRGB(t, "region", dst, Resize(Crop(img, 4, 2, 11, 12), 6, 9))
 }

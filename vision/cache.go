@@ -3,6 +3,8 @@ package vision
 import (
 	"fmt"
 	"os"
+
+	"github.com/mmpoison/mmpoison/vision/rgb"
 )
 
 // Cache is a file of images decoded, resized (shorter side) and centre-cropped
@@ -53,14 +55,14 @@ func (c *Cache) Size() int { return c.hdr.size }
 func (c *Cache) Skipped() []int { return append([]int(nil), c.hdr.skipped...) }
 
 // Image returns a copy of image i.
-func (c *Cache) Image(i int) *RGB {
-	dst := NewRGB(c.hdr.size, c.hdr.size)
+func (c *Cache) Image(i int) *rgb.Image {
+	dst := rgb.New(c.hdr.size, c.hdr.size)
 	c.ImageInto(dst, i)
 	return dst
 }
 
 // ImageInto copies image i into dst, reusing dst.Pix when large enough.
-func (c *Cache) ImageInto(dst *RGB, i int) {
+func (c *Cache) ImageInto(dst *rgb.Image, i int) {
 	s := c.hdr.size
 	if cap(dst.Pix) < 3*s*s {
 		dst.Pix = make([]uint8, 3*s*s)
@@ -70,8 +72,8 @@ func (c *Cache) ImageInto(dst *RGB, i int) {
 }
 
 // view returns image i aliasing the mapped file: read-only, no copy.
-func (c *Cache) view(i int) *RGB {
-	return &RGB{W: c.hdr.size, H: c.hdr.size, Pix: c.pixels(i)}
+func (c *Cache) view(i int) *rgb.Image {
+	return &rgb.Image{W: c.hdr.size, H: c.hdr.size, Pix: c.pixels(i)}
 }
 
 func (c *Cache) pixels(i int) []uint8 {

@@ -9,13 +9,14 @@ import (
 	"sync/atomic"
 
 	"github.com/mmpoison/mmpoison/internal/parallel"
+	"github.com/mmpoison/mmpoison/vision/rgb"
 )
 
 // ImageSource is one image to cache: a file Path, or in-memory Pixels
 // (synthetic data), which take precedence when set.
 type ImageSource struct {
 	Path   string
-	Pixels *RGB
+	Pixels *rgb.Image
 }
 
 // MissingPolicy says what BuildCache does with an image it cannot read.
@@ -163,7 +164,7 @@ func fillSlots(f *os.File, images []ImageSource, size int, policy MissingPolicy,
 // cacheImage produces the stored form of one source: shorter side resized to
 // size, then the centre size×size square (CLIP's test transform before
 // normalising; training crops operate on this square).
-func cacheImage(src ImageSource, size int) (*RGB, error) {
+func cacheImage(src ImageSource, size int) (*rgb.Image, error) {
 	img := src.Pixels
 	if img == nil {
 		if src.Path == "" {

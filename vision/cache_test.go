@@ -7,14 +7,16 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/mmpoison/mmpoison/vision/rgb"
 )
 
 // cacheFixture writes three PNG files and returns sources mixing them with
 // in-memory images, plus the decoded originals each slot should come from.
-func cacheFixture(t *testing.T, dir string) ([]ImageSource, []*RGB) {
+func cacheFixture(t *testing.T, dir string) ([]ImageSource, []*rgb.Image) {
 	t.Helper()
 	var srcs []ImageSource
-	var want []*RGB
+	var want []*rgb.Image
 	for i, dim := range [][2]int{{20, 12}, {9, 15}, {16, 16}} {
 		img := randomRGB(dim[0], dim[1], uint64(10+i))
 		path := filepath.Join(dir, "img"+string(rune('a'+i))+".png")
@@ -29,7 +31,7 @@ func cacheFixture(t *testing.T, dir string) ([]ImageSource, []*RGB) {
 }
 
 // rgbToImage wraps RGB as an opaque image.RGBA for encoding.
-func rgbToImage(img *RGB) *image.RGBA {
+func rgbToImage(img *rgb.Image) *image.RGBA {
 	out := image.NewRGBA(image.Rect(0, 0, img.W, img.H))
 	for i := 0; i < img.W*img.H; i++ {
 		copy(out.Pix[4*i:], img.Pix[3*i:3*i+3])
@@ -72,7 +74,7 @@ func TestCacheRoundTripAndReuse(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer reopened.Close()
-	buf := NewRGB(1, 1)
+	buf := rgb.New(1, 1)
 	for i := range originals {
 		reopened.ImageInto(buf, i)
 		sameRGB(t, "reopened slot", buf, c.Image(i))
@@ -177,7 +179,7 @@ func TestCacheBadImagePolicies(t *testing.T) {
 	if got := c.Skipped(); !slices.Equal(got, []int{1, 3}) {
 		t.Fatalf("skipped %v, want [1 3]", got)
 	}
-	sameRGB(t, "skipped slot", c.Image(1), NewRGB(8, 8))
+	sameRGB(t, "skipped slot", c.Image(1), rgb.New(8, 8))
 	sameRGB(t, "slot after a skip", c.Image(2), CenterCrop(ResizeShorter(originals[1], 8), 8))
 	sameRGB(t, "in-memory slot", c.Image(4), CenterCrop(ResizeShorter(originals[3], 8), 8))
 	// The skip-built cache is reused under skip, but not passed off as
@@ -189,7 +191,7 @@ func TestCacheBadImagePolicies(t *testing.T) {
 		t.Error("fail policy accepted a cache with skipped images")
 	}
 	// In-memory images with inconsistent buffers are bad images, not panics.
-	broken := []ImageSource{{Pixels: &RGB{W: 4, H: 4, Pix: make([]uint8, 5)}}, {}}
+	broken := []ImageSource{{Pixels: &rgb.Image{W: 4, H: 4, Pix: make([]uint8, 5)}}, {}}
 	c, err = BuildCache(filepath.Join(dir, "broken.bin"), broken, 4, SkipBad, nil)
 	if err != nil || !slices.Equal(c.Skipped(), []int{0, 1}) {
 		t.Fatalf("broken sources: err %v", err)

@@ -1,3 +1,4 @@
+// Package vision decodes and preprocesses images and holds the image encoders.
 package vision
 
 import (
@@ -15,6 +16,8 @@ import (
 	_ "golang.org/x/image/bmp" // cheap extra formats seen in scraped datasets
 	_ "golang.org/x/image/tiff"
 	_ "golang.org/x/image/webp"
+
+	"github.com/mmpoison/mmpoison/vision/rgb"
 )
 
 // MaxPixels bounds the size of an image Decode accepts, so a corrupt or
@@ -23,7 +26,7 @@ const MaxPixels = 1 << 27
 
 // Decode reads a JPEG, PNG, GIF, BMP, TIFF or WebP file and converts it to RGB.
 // Transparent pixels are composited on white (see ToRGB). Errors name the path.
-func Decode(path string) (*RGB, error) {
+func Decode(path string) (*rgb.Image, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("image %s: %w", path, err)
@@ -37,7 +40,7 @@ func Decode(path string) (*RGB, error) {
 }
 
 // DecodeReader decodes an image stream in any registered format to RGB.
-func DecodeReader(r io.Reader) (*RGB, error) {
+func DecodeReader(r io.Reader) (*rgb.Image, error) {
 	br := bufio.NewReader(r)
 	// Peek at the header first: rejecting absurd sizes before decoding keeps a
 	// corrupt file from allocating the memory its header claims.
@@ -67,10 +70,10 @@ func DecodeReader(r io.Reader) (*RGB, error) {
 // images map through their colour models; alpha is composited on a white
 // background (transparent line art and logos stay visible, unlike on black).
 // Note PIL's convert("RGB"), used by OpenAI's CLIP, instead drops alpha.
-func ToRGB(src image.Image) *RGB {
+func ToRGB(src image.Image) *rgb.Image {
 	b := src.Bounds()
 	w, h := b.Dx(), b.Dy()
-	dst := NewRGB(w, h)
+	dst := rgb.New(w, h)
 	switch s := src.(type) {
 	case *image.YCbCr:
 		for y := 0; y < h; y++ {

@@ -1,6 +1,10 @@
 package vision
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/mmpoison/mmpoison/vision/rgb"
+)
 
 // CLIP's per-channel pixel statistics (OpenAI CLIP, RGB order, on 0..1 values).
 var (
@@ -21,7 +25,7 @@ var normLUT = func() (t [3][256]float32) {
 
 // Normalize writes img into dst as CHW float32 planes, (v/255 - mean)/std
 // with CLIP's statistics. dst must hold at least 3·W·H values.
-func Normalize(dst []float32, img *RGB) {
+func Normalize(dst []float32, img *rgb.Image) {
 	plane := img.W * img.H
 	if len(dst) < 3*plane {
 		panic(fmt.Sprintf("vision.Normalize: dst has %d floats, a %dx%d image needs %d", len(dst), img.W, img.H, 3*plane))
@@ -37,7 +41,7 @@ func Normalize(dst []float32, img *RGB) {
 
 // Preprocess is CLIP's test transform: resize the shorter side to size
 // (bicubic), centre-crop size×size and normalise to 3·size·size CHW floats.
-func Preprocess(img *RGB, size int) []float32 {
+func Preprocess(img *rgb.Image, size int) []float32 {
 	sq := CenterCrop(ResizeShorter(img, size), size)
 	out := make([]float32, 3*size*size)
 	Normalize(out, sq)

@@ -3,10 +3,12 @@ package vision
 import (
 	"math"
 	"testing"
+
+	"github.com/mmpoison/mmpoison/vision/rgb"
 )
 
 func TestNormalizeCHWValues(t *testing.T) {
-	img := NewRGB(2, 1)
+	img := rgb.New(2, 1)
 	copy(img.Pix, []uint8{0, 128, 255, 255, 0, 64})
 	dst := make([]float32, 6)
 	Normalize(dst, img)

@@ -3,14 +3,16 @@ package vision
 import (
 	"fmt"
 	"math"
+
+	"github.com/mmpoison/mmpoison/vision/rgb"
 )
 
 // Resize scales img to w×h with PIL-style antialiased bicubic resampling.
-func Resize(img *RGB, w, h int) *RGB {
+func Resize(img *rgb.Image, w, h int) *rgb.Image {
 	if w < 1 || h < 1 {
 		panic(fmt.Sprintf("vision.Resize: target size %dx%d must be positive", w, h))
 	}
-	dst := NewRGB(w, h)
+	dst := rgb.New(w, h)
 	if w == img.W && h == img.H { // the bicubic weights would be exactly 0/1
 		copy(dst.Pix, img.Pix)
 		return dst
@@ -21,7 +23,7 @@ func Resize(img *RGB, w, h int) *RGB {
 
 // ResizeShorter scales img so its shorter side is size, keeping the aspect
 // ratio; the longer side is truncated as torchvision's Resize(int) does.
-func ResizeShorter(img *RGB, size int) *RGB {
+func ResizeShorter(img *rgb.Image, size int) *rgb.Image {
 	if size < 1 {
 		panic(fmt.Sprintf("vision.ResizeShorter: size %d must be positive", size))
 	}
@@ -38,8 +40,8 @@ func ShorterSideSize(w, h, size int) (int, int) {
 }
 
 // Crop copies the w×h region at (x0, y0); parts outside img are black.
-func Crop(img *RGB, x0, y0, w, h int) *RGB {
-	dst := NewRGB(w, h)
+func Crop(img *rgb.Image, x0, y0, w, h int) *rgb.Image {
+	dst := rgb.New(w, h)
 	for y := 0; y < h; y++ {
 		sy := y0 + y
 		if sy < 0 || sy >= img.H {
@@ -56,7 +58,7 @@ func Crop(img *RGB, x0, y0, w, h int) *RGB {
 
 // CenterCrop cuts the central size×size square, padding with black when img
 // is smaller, with torchvision's offsets (round half to even of the margin/2).
-func CenterCrop(img *RGB, size int) *RGB {
+func CenterCrop(img *rgb.Image, size int) *rgb.Image {
 	x0, y0 := centerOffset(img.W, size), centerOffset(img.H, size)
 	return Crop(img, x0, y0, size, size)
 }

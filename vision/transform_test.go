@@ -1,10 +1,14 @@
 package vision
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/mmpoison/mmpoison/vision/rgb"
+)
 
 // coordRGB encodes each pixel's position: R = x, G = y, B = 7.
-func coordRGB(w, h int) *RGB {
-	img := NewRGB(w, h)
+func coordRGB(w, h int) *rgb.Image {
+	img := rgb.New(w, h)
 	for y := 0; y < h; y++ {
 		for x := 0; x < w; x++ {
 			copy(img.Pix[3*(y*w+x):], []uint8{uint8(x), uint8(y), 7})
@@ -21,7 +25,7 @@ func TestResizeShorterSizes(t *testing.T) {
 		{640, 427, 224, 335, 224}, // 335.7 truncates
 	}
 	for _, c := range cases {
-		got := ResizeShorter(NewRGB(c.w, c.h), c.size)
+		got := ResizeShorter(rgb.New(c.w, c.h), c.size)
 		if got.W != c.ww || got.H != c.wh {
 			t.Errorf("ResizeShorter(%dx%d, %d) = %dx%d, want %dx%d", c.w, c.h, c.size, got.W, got.H, c.ww, c.wh)
 		}
