@@ -15,11 +15,20 @@ type runKey struct {
 }
 
 type mean struct {
-	sum float64
-	n   int
+	sum, sumSq float64
+	n          int
 }
 
-func (m *mean) add(v float64) { m.sum += v; m.n++ }
+func (m *mean) add(v float64) { m.sum += v; m.sumSq += v * v; m.n++ }
+
+// std is the sample standard deviation (n-1), NaN below two values.
+func (m *mean) std() float64 {
+	if m == nil || m.n < 2 {
+		return nanValue
+	}
+	mu := m.sum / float64(m.n)
+	return math.Sqrt(max(0, (m.sumSq-float64(m.n)*mu*mu)/float64(m.n-1)))
+}
 func (m *mean) value() float64 {
 	if m == nil || m.n == 0 {
 		return nanValue
@@ -60,6 +69,17 @@ func (a *aggregate) get(k runKey, metric string) (float64, int) {
 		return nanValue, 0
 	}
 	return m.value(), m.n
+}
+
+// spread formats a metric as "mean ± std" when it averages several seeds or
+// jobs, and as the plain value otherwise.
+func (a *aggregate) spread(k runKey, metric string) string {
+	m := a.vals[k][metric]
+	if m == nil || m.n < 2 {
+		v, _ := a.get(k, metric)
+		return fmtNum(v)
+	}
+	return fmtNum(m.value()) + " ± " + fmtNum(m.std())
 }
 
 func (a *aggregate) has(k runKey, metric string) bool { return a.vals[k][metric] != nil }

@@ -16,8 +16,9 @@ func WriteReport(path string, results []Result) error {
 // RenderReport lays results out as markdown tables like the paper's: utility,
 // Attack I, Attack II, Attack III (goal 1 / goal 2), frozen towers and
 // defenses. Values are means over seeds and jobs with the same configuration
-// (column n counts them); the attack tables show each configuration's last
-// epoch. Sections without results are left out.
+// (column n counts them), with the sample standard deviation beside the
+// attack metrics when n > 1; the attack tables show each configuration's
+// last epoch. Sections without results are left out.
 func RenderReport(results []Result) string {
 	a := aggregateResults(results)
 	var b strings.Builder
@@ -117,16 +118,15 @@ func writeAttackSection(b *strings.Builder, a *aggregate, attack string) {
 	}
 }
 
-// hitCells gives Hit@K, MinRank mean and median, and n for a metric prefix.
+// hitCells gives Hit@K, MinRank mean and median, and n for a metric prefix;
+// a cell averaging n > 1 runs (seeds) shows mean ± std.
 func hitCells(a *aggregate, k runKey, prefix string) []string {
 	var cells []string
 	for _, h := range HitKs {
-		v, _ := a.get(k, prefix+HitMetric(h))
-		cells = append(cells, fmtNum(v))
+		cells = append(cells, a.spread(k, prefix+HitMetric(h)))
 	}
-	mean, n := a.get(k, prefix+MetricMinRankMean)
-	median, _ := a.get(k, prefix+MetricMinRankMedian)
-	return append(cells, fmtNum(mean), fmtNum(median), strconv.Itoa(n))
+	_, n := a.get(k, prefix+MetricMinRankMean)
+	return append(cells, a.spread(k, prefix+MetricMinRankMean), a.spread(k, prefix+MetricMinRankMedian), strconv.Itoa(n))
 }
 
 // writeMultiGoal writes Attack III with goal 1 and goal 2 side by side

@@ -67,8 +67,8 @@ func TestRenderReport(t *testing.T) {
 		"## Attack I (text→image)",
 		// ratio 1, last epoch 2: hit@1 = 0.3 ± 0.02 over two seeds = 0.3,
 		// MinRank 2.184·1/1; baseline MinRank 79.168; n = 2 seeds.
-		"| sheep2aeroplane | 1 | 0.080% | 2 | attack | 0.300 | 0.400 | 0.500 | 0.600 | 0.700 | 0.800 | 2.184 | 1.184 | 2 |",
-		"| sheep2aeroplane | 1 | 0.080% | 2 | baseline | 0.000 | 0.010 | 0.020 | 0.030 | 0.040 | 0.050 | 79.168 | 70.000 | 2 |",
+		"| sheep2aeroplane | 1 | 0.080% | 2 | attack | 0.300 ± 0.028 | 0.400 ± 0.028 | 0.500 ± 0.028 | 0.600 ± 0.028 | 0.700 ± 0.028 | 0.800 ± 0.028 | 2.184 ± 0.000 | 1.184 ± 0.000 | 2 |",
+		"| sheep2aeroplane | 1 | 0.080% | 2 | baseline | 0.000 ± 0.000 | 0.010 ± 0.000 | 0.020 ± 0.000 | 0.030 ± 0.000 | 0.040 ± 0.000 | 0.050 ± 0.000 | 79.168 ± 0.000 | 70.000 ± 0.000 | 2 |",
 		"## Attack II (text→image)",
 		"| sheep2bird | 1 | 0.080% | 10 | attack | 0.280 |",
 		"## Attack III (goal 1 / goal 2)",
