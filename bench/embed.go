@@ -63,7 +63,7 @@ func RunEmbed(opts EmbedOptions, w io.Writer, asJSON bool) (*EmbedResult, error)
 	s := cfg.Vision.ImageSize
 	images := autograd.New(randomImages(rng, batch*3*s*s), batch, 3, s, s)
 
-	res := &EmbedResult{Arch: opts.Arch, Threads: parallel.Threads(), SIMD: simd.Active().String(), Batch: batch}
+	res := &EmbedResult{Arch: label(opts.Arch, cfg), Threads: parallel.Threads(), SIMD: simd.Active().String(), Batch: batch}
 	g := autograd.NewTape()
 	g.SetNoGrad(true)
 	for i := 0; i < opts.Warmup+steps; i++ {

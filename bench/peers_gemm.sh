@@ -11,7 +11,7 @@ PEERS=../shared/peers
 for pkg in libopenblas-dev python3-torch; do
   if ! dpkg -s "$pkg" >/dev/null 2>&1; then
     echo "installing $pkg" >&2
-    apt-get install -y "$pkg"
+    apt-get update && apt-get install -y "$pkg"
   fi
 done
 

@@ -13,7 +13,7 @@ ROUNDS=${ROUNDS:-2} REPS=${REPS:-3} THREADS=${THREADS:-"1 2"}
 
 if ! dpkg -s python3-torch >/dev/null 2>&1; then
   echo "installing python3-torch" >&2
-  apt-get install -y python3-torch
+  apt-get update && apt-get install -y python3-torch
 fi
 
 tmp=$(mktemp -d)

@@ -15,7 +15,7 @@ EMBED_STEPS=${EMBED_STEPS:-5} EMBED_WARMUP=${EMBED_WARMUP:-1}
 
 if ! dpkg -s python3-torch >/dev/null 2>&1; then
   echo "installing python3-torch" >&2
-  apt-get install -y python3-torch
+  apt-get update && apt-get install -y python3-torch
 fi
 
 tmp=$(mktemp -d)

@@ -31,7 +31,7 @@ const (
 
 // TrainOptions selects what RunTrain measures.
 type TrainOptions struct {
-	Arch      string            // "resnet" or "vit": the presets peer-resnet and peer-vit
+	Arch      string            // "resnet" or "vit": the presets peer-resnet and peer-vit; with Model, a label ("": its name)
 	Precision string            // "fp32" ("" too) or "bf16" mixed precision (bf16 GEMMs, fp32 weights)
 	Steps     int               // timed steps; 0 means 20, as the peer script
 	Warmup    int               // untimed steps first
@@ -96,7 +96,7 @@ func RunTrain(opts TrainOptions, w io.Writer, asJSON bool) (*TrainResult, error)
 	images := autograd.New(randomImages(rng, batch*3*s*s), batch, 3, s, s)
 	ids, eot := randomTokens(rng, batch, cfg.Text.ContextLength, cfg.Text.VocabSize)
 
-	res := &TrainResult{Arch: opts.Arch, Precision: precision, Threads: parallel.Threads(), SIMD: simd.Active().String(),
+	res := &TrainResult{Arch: label(opts.Arch, cfg), Precision: precision, Threads: parallel.Threads(), SIMD: simd.Active().String(),
 		Batch: batch, Params: countParams(params)}
 	g := autograd.NewTape()
 	g.SetReleaseData(true) // only the loss is read after Backward
@@ -138,15 +138,24 @@ func parsePrecision(p string) (string, error) {
 	return "", fmt.Errorf("bench: unknown precision %q: want fp32 or bf16", p)
 }
 
-// benchModelConfig is override when set, else the preset of arch.
+// benchModelConfig is override when set (arch then only labels the
+// result), else the peer preset of arch.
 func benchModelConfig(arch string, override *clipmodel.Config) (clipmodel.Config, error) {
-	if arch != "resnet" && arch != "vit" {
-		return clipmodel.Config{}, fmt.Errorf("bench: unknown arch %q: want resnet or vit", arch)
-	}
 	if override != nil {
 		return *override, override.Validate()
 	}
+	if arch != "resnet" && arch != "vit" {
+		return clipmodel.Config{}, fmt.Errorf("bench: unknown arch %q: want resnet or vit, or give a model config", arch)
+	}
 	return clipmodel.LoadConfig("peer-" + arch)
+}
+
+// label names the measured model in results: arch, or the config's name.
+func label(arch string, cfg clipmodel.Config) string {
+	if arch != "" {
+		return arch
+	}
+	return cfg.Name
 }
 
 // checkCounts validates the shared step/thread/batch settings and fills the defaults.

@@ -7,9 +7,10 @@ import (
 )
 
 func runBenchTrain(args []string, w io.Writer) error {
-	fs := newFlags("bench train", "bench train --arch resnet|vit [--precision fp32|bf16] [--steps N] [--warmup N] [--threads N] [--batch N] [--json]")
+	fs := newFlags("bench train", "bench train --arch resnet|vit | --model PRESET|FILE.json [--image-size N] [--context N] [--precision fp32|bf16] [--steps N] [--warmup N] [--threads N] [--batch N] [--json]")
 	var opts bench.TrainOptions
-	fs.StringVar(&opts.Arch, "arch", "", "image tower of the speed-comparison model: resnet or vit (presets peer-resnet, peer-vit)")
+	var mf modelFlags
+	mf.register(fs, "image tower of the speed-comparison model")
 	fs.StringVar(&opts.Precision, "precision", "fp32", "fp32, or bf16 mixed precision (bf16 GEMMs with fp32 accumulation and master weights)")
 	addStepFlags(fs, &opts.Steps, &opts.Warmup, &opts.Threads, &opts.Batch, "pairs")
 	fs.Uint64Var(&opts.Seed, "seed", 0, "seed of the weights and the random batch")
@@ -22,26 +23,35 @@ func runBenchTrain(args []string, w io.Writer) error {
 	default:
 		return usagef("--precision %q: want fp32 or bf16", opts.Precision)
 	}
-	if err := checkStepFlags(opts.Arch, opts.Steps, opts.Warmup, opts.Threads, opts.Batch); err != nil {
+	if err := checkStepFlags(opts.Steps, opts.Warmup, opts.Threads, opts.Batch); err != nil {
 		return err
 	}
-	_, err := bench.RunTrain(opts, w, *asJSON)
+	var err error
+	if opts.Model, opts.Arch, err = mf.config(); err != nil {
+		return err
+	}
+	_, err = bench.RunTrain(opts, w, *asJSON)
 	return err
 }
 
 func runBenchEmbed(args []string, w io.Writer) error {
-	fs := newFlags("bench embed", "bench embed --arch resnet|vit [--batch N] [--steps N] [--warmup N] [--threads N] [--json]")
+	fs := newFlags("bench embed", "bench embed --arch resnet|vit | --model PRESET|FILE.json [--image-size N] [--batch N] [--steps N] [--warmup N] [--threads N] [--json]")
 	var opts bench.EmbedOptions
-	fs.StringVar(&opts.Arch, "arch", "", "image tower to time: resnet or vit (of presets peer-resnet, peer-vit)")
+	var mf modelFlags
+	mf.register(fs, "image tower to time")
 	addStepFlags(fs, &opts.Steps, &opts.Warmup, &opts.Threads, &opts.Batch, "images")
 	fs.Uint64Var(&opts.Seed, "seed", 0, "seed of the weights and the random images")
 	asJSON := fs.Bool("json", false, "print one JSON object (arch, threads, images_per_s, peak_rss_mb, ...)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if err := checkStepFlags(opts.Arch, opts.Steps, opts.Warmup, opts.Threads, opts.Batch); err != nil {
+	if err := checkStepFlags(opts.Steps, opts.Warmup, opts.Threads, opts.Batch); err != nil {
 		return err
 	}
-	_, err := bench.RunEmbed(opts, w, *asJSON)
+	var err error
+	if opts.Model, opts.Arch, err = mf.config(); err != nil {
+		return err
+	}
+	_, err = bench.RunEmbed(opts, w, *asJSON)
 	return err
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"testing"
+
+	"github.com/mmpoison/mmpoison/clipmodel"
 )
 
 func TestBenchTrainJSONKeys(t *testing.T) {
@@ -43,5 +45,45 @@ func TestBenchTrainEmbedExitCodes(t *testing.T) {
 		{[]string{"bench", "embed", "--arch", "vit", "--steps", "-3"}, 2},
 		{[]string{"bench", "embed", "--arch", "vit", "--batch", "2", "--steps", "1", "--warmup", "0"}, 0},
 		{[]string{"bench", "train", "--arch", "vit", "--batch", "2", "--steps", "1", "--warmup", "0"}, 0},
+		{[]string{"bench", "train", "--model", "tiny", "--batch", "2", "--steps", "1", "--warmup", "0"}, 0},
+		{[]string{"bench", "train", "--arch", "vit", "--model", "tiny"}, 2},
+		{[]string{"bench", "train", "--model", "no-such-model"}, 2},
+		{[]string{"bench", "train", "--model", "tiny", "--image-size", "-1"}, 2},
+		{[]string{"bench", "train", "--arch", "vit", "--image-size", "33"}, 2}, // not a multiple of the patch
+		{[]string{"bench", "embed", "--model", "tiny", "--batch", "2", "--steps", "1", "--warmup", "0"}, 0},
 	})
+}
+
+// --model times any preset, labelled by its name, at the size asked for.
+func TestBenchTrainTakesAnyModel(t *testing.T) {
+	var out bytes.Buffer
+	if err := runBench([]string{"train", "--model", "tiny", "--image-size", "48", "--context", "20", "--steps", "1", "--warmup", "0", "--batch", "2", "--threads", "1", "--json"}, &out); err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Arch   string `json:"arch"`
+		Params int    `json:"params"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &got); err != nil {
+		t.Fatalf("not one JSON object: %v\n%s", err, out.String())
+	}
+	cfg, err := clipmodel.LoadConfig("tiny")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Arch != "tiny" {
+		t.Errorf("arch %q, want the preset's name", got.Arch)
+	}
+	// The sizes change the positional embeddings, so the count tells whether they took.
+	base := bytes.Buffer{}
+	if err := runBench([]string{"train", "--model", "tiny", "--steps", "1", "--warmup", "0", "--batch", "2", "--threads", "1", "--json"}, &base); err != nil {
+		t.Fatal(err)
+	}
+	var b struct {
+		Params int `json:"params"`
+	}
+	json.Unmarshal(base.Bytes(), &b)
+	if got.Params == b.Params {
+		t.Errorf("--image-size 48 --context 20 left the parameter count at %d (tiny is %d px, context %d)", b.Params, cfg.Vision.ImageSize, cfg.Text.ContextLength)
+	}
 }
