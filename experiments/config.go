@@ -104,7 +104,7 @@ func ParseConfig(name string, b []byte) (*Config, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&c); err != nil {
-		return nil, fmt.Errorf("experiment config %s: %w", name, jsonErrorWithLine(b, err))
+		return nil, fmt.Errorf("experiment config %s: %w", name, JSONErrorWithLine(b, err))
 	}
 	if err := checkExplicitZeros(b); err != nil {
 		return nil, fmt.Errorf("experiment config %s: %w", name, err)
@@ -298,21 +298,6 @@ func checkExplicitZeros(b []byte) error {
 		}
 	}
 	return nil
-}
-
-// jsonErrorWithLine adds the line number to a JSON syntax or type error.
-func jsonErrorWithLine(b []byte, err error) error {
-	var off int64 = -1
-	switch e := err.(type) {
-	case *json.SyntaxError:
-		off = e.Offset
-	case *json.UnmarshalTypeError:
-		off = e.Offset
-	}
-	if off < 0 || off > int64(len(b)) {
-		return err
-	}
-	return fmt.Errorf("line %d: %w", 1+strings.Count(string(b[:off]), "\n"), err)
 }
 
 // CheckData reports the first goal the loaded data cannot serve, before any

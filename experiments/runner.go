@@ -1,7 +1,6 @@
 package experiments
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -9,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"strings"
 	"time"
 
@@ -279,17 +277,6 @@ func (r *Runner) prepare() error {
 	})
 }
 
-// ApplyClasses labels caption data by keyword classes (see
-// dataset.ParseClassSpecs); "" keeps the dataset's own labels.
-func ApplyClasses(ds *dataset.Dataset, spec string) error {
-	specs, err := dataset.ParseClassSpecs(spec)
-	if err != nil || specs == nil {
-		return err
-	}
-	dataset.AssignClasses(ds, specs, 0.5)
-	return nil
-}
-
 // withSeed is a stage's options for one run.
 func withSeed(o clipmodel.TrainOptions, seed uint64) clipmodel.TrainOptions {
 	o.Seed = seed
@@ -376,87 +363,6 @@ func (r *Runner) claimClean(dir string) (func(), error) {
 func machineName() string {
 	h, _ := os.Hostname()
 	return fmt.Sprintf("%s (%s/%s, %d cores)", h, runtime.GOOS, runtime.GOARCH, runtime.NumCPU())
-}
-
-// sortedResults orders results for stable files.
-func sortedResults(res []Result) {
-	sort.SliceStable(res, func(i, j int) bool {
-		a, b := res[i], res[j]
-		if a.Job != b.Job {
-			return a.Job < b.Job
-		}
-		if a.Epoch != b.Epoch {
-			return a.Epoch < b.Epoch
-		}
-		if a.Goal != b.Goal {
-			return a.Goal < b.Goal
-		}
-		if a.Direction != b.Direction {
-			return a.Direction < b.Direction
-		}
-		return a.Metric < b.Metric
-	})
-}
-
-// MergeJobs gathers the job results under each folder's jobs/ and writes
-// results.csv, results.json, report.md and plots/ into out. It returns the
-// merged results.
-func MergeJobs(out string, dirs ...string) ([]Result, error) {
-	seen := map[string]bool{}
-	var all []Result
-	for _, d := range dirs {
-		files, err := filepath.Glob(filepath.Join(d, "jobs", "*.json"))
-		if err != nil {
-			return nil, err
-		}
-		for _, f := range files {
-			if strings.HasSuffix(f, ".manifest.json") {
-				continue
-			}
-			b, err := os.ReadFile(f)
-			if err != nil {
-				return nil, err
-			}
-			var res []Result
-			if err := json.Unmarshal(b, &res); err != nil {
-				return nil, fmt.Errorf("job result %s: %w", f, jsonErrorWithLine(b, err))
-			}
-			for _, x := range res {
-				key := fmt.Sprintf("%s|%s|%s|%d|%s", x.Job, x.Goal, x.Direction, x.Epoch, x.Metric)
-				if !seen[key] {
-					seen[key] = true
-					all = append(all, x)
-				}
-			}
-		}
-	}
-	sortedResults(all)
-	if err := WriteOutputs(out, all); err != nil {
-		return nil, err
-	}
-	return all, nil
-}
-
-// WriteOutputs writes results.csv, results.json, report.md and plots/ into dir.
-func WriteOutputs(dir string, res []Result) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	if err := WriteResultsCSV(filepath.Join(dir, "results.csv"), res); err != nil {
-		return err
-	}
-	if err := WriteResultsJSON(filepath.Join(dir, "results.json"), res); err != nil {
-		return err
-	}
-	if err := WriteReport(filepath.Join(dir, "report.md"), res); err != nil {
-		return err
-	}
-	plots := filepath.Join(dir, "plots")
-	if err := os.MkdirAll(plots, 0o755); err != nil {
-		return err
-	}
-	_, err := WritePlots(plots, res)
-	return err
 }
 
 // jobRNG is the seeded generator of a job's random choices (baselines).
