@@ -30,7 +30,7 @@ func Poison(ds *dataset.Dataset, spec AttackSpec, target *dataset.Row) (*dataset
 	if err := spec.validate(); err != nil {
 		return nil, nil, err
 	}
-	if err := checkClasses(ds, spec.Goals); err != nil {
+	if err := CheckClasses(ds, spec.Goals); err != nil {
 		return nil, nil, err
 	}
 	if spec.Kind == AttackSingleImage {
@@ -45,7 +45,7 @@ func Poison(ds *dataset.Dataset, spec AttackSpec, target *dataset.Row) (*dataset
 	m := &Manifest{Attack: spec.Kind, Ratio: spec.Ratio, Seed: seed, Append: spec.Append}
 	drop := map[int]bool{} // positions in ds.Rows to remove
 	for gi, goal := range spec.Goals {
-		from := trainRowsOf(ds, goal.From)
+		from := TrainRowsOf(ds, goal.From)
 		if len(from) == 0 {
 			return nil, nil, fmt.Errorf("attack %s goal %s: class %q has no training images", spec.Kind, goal, goal.From)
 		}
@@ -54,7 +54,7 @@ func Poison(ds *dataset.Dataset, spec AttackSpec, target *dataset.Row) (*dataset
 		if spec.Kind == AttackSingleImage {
 			images = nil
 		} else {
-			to := trainRowsOf(ds, goal.To)
+			to := TrainRowsOf(ds, goal.To)
 			if len(to) == 0 {
 				return nil, nil, fmt.Errorf("attack %s goal %s: class %q has no training images to use as targets", spec.Kind, goal, goal.To)
 			}
@@ -138,8 +138,8 @@ func cycleTargets(rng *rand.Rand, pool []int, n int) []int {
 	return out
 }
 
-// trainRowsOf lists the positions of class's training rows.
-func trainRowsOf(ds *dataset.Dataset, class string) []int {
+// TrainRowsOf lists the positions of class's training rows.
+func TrainRowsOf(ds *dataset.Dataset, class string) []int {
 	return rowsOf(ds, class, dataset.Train)
 }
 
@@ -168,7 +168,7 @@ func knownClasses(ds *dataset.Dataset) []string {
 	return sortedKeys(set)
 }
 
-func checkClasses(ds *dataset.Dataset, goals []Goal) error {
+func CheckClasses(ds *dataset.Dataset, goals []Goal) error {
 	known := knownClasses(ds)
 	for _, g := range goals {
 		for _, c := range []string{g.From, g.To} {

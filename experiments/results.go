@@ -18,8 +18,8 @@ const (
 	DefenseFinetune = "finetune" // post-training clean fine-tuning
 )
 
-// filterModes are the filter's rules for choosing what to drop (FilterConfig.Mode).
-var filterModes = []string{"gamma", "percent", "labelled"}
+// FilterModes are the filter's rules for choosing what to drop (FilterConfig.Mode).
+var FilterModes = []string{"gamma", "percent", "labelled"}
 
 // FilterMode reports whether defense is the pre-training filter and under
 // which rule: "filter" takes the config's filter.mode (fallback), and
@@ -30,11 +30,11 @@ func FilterMode(defense, fallback string) (string, bool) {
 		return fallback, true
 	}
 	mode, ok := strings.CutPrefix(defense, DefenseFilter+"-")
-	return mode, ok && slices.Contains(filterModes, mode)
+	return mode, ok && slices.Contains(FilterModes, mode)
 }
 
-// validDefense reports whether d names a defense.
-func validDefense(d string) bool {
+// ValidDefense reports whether d names a defense.
+func ValidDefense(d string) bool {
 	_, filter := FilterMode(d, "percent")
 	return filter || d == DefenseNone || d == DefenseFinetune
 }

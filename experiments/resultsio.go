@@ -107,8 +107,8 @@ func (r Result) validate() error {
 		{"direction", r.Direction, []string{T2I, I2T}},
 		{"modality", r.Modality, []string{ModalityBoth, ModalityImage, ModalityText}},
 	}
-	if !validDefense(r.Defense) {
-		return fmt.Errorf("column defense: %q, want none, finetune, filter or filter-{%s}", r.Defense, strings.Join(filterModes, ","))
+	if !ValidDefense(r.Defense) {
+		return fmt.Errorf("column defense: %q, want none, finetune, filter or filter-{%s}", r.Defense, strings.Join(FilterModes, ","))
 	}
 	for _, c := range checks {
 		if !slices.Contains(c.allowed, c.value) {

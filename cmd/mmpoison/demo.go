@@ -5,8 +5,8 @@ import (
 	"os"
 	"runtime"
 
-	"github.com/mmpoison/mmpoison/experiments"
 	"github.com/mmpoison/mmpoison/internal/parallel"
+	"github.com/mmpoison/mmpoison/runner"
 )
 
 func init() {
@@ -21,9 +21,9 @@ func runDemo(args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	cfg := experiments.DemoConfig()
+	cfg := runner.DemoConfig()
 	if *printConfig {
-		os.Stdout.Write(experiments.DemoConfigJSON())
+		os.Stdout.Write(runner.DemoConfigJSON())
 		return nil
 	}
 	parallel.SetThreads(*threads)

@@ -12,6 +12,7 @@ import (
 	"github.com/mmpoison/mmpoison/clipmodel"
 	"github.com/mmpoison/mmpoison/dataset"
 	"github.com/mmpoison/mmpoison/experiments"
+	"github.com/mmpoison/mmpoison/runner"
 )
 
 func init() {
@@ -242,5 +243,5 @@ func embedTestImages(ds *dataset.Dataset, class, ckpt string) (*experiments.Matr
 	if err != nil {
 		return nil, err
 	}
-	return experiments.EmbedTestImages(m, sub, im, class) // sub keeps TestRowsOf(ds, class)'s order
+	return runner.EmbedTestImages(m, sub, im, class) // sub keeps TestRowsOf(ds, class)'s order
 }

@@ -11,8 +11,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/mmpoison/mmpoison/experiments"
 	"github.com/mmpoison/mmpoison/internal/parallel"
+	"github.com/mmpoison/mmpoison/runner"
 )
 
 func init() {
@@ -37,15 +37,15 @@ func runRun(args []string) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := experiments.LoadConfig(*config)
+	cfg, err := runner.LoadConfig(*config)
 	if err != nil {
 		return err
 	}
-	if *only != "" && *only != experiments.OnlyClean {
-		return usagef("--only takes %q, got %q", experiments.OnlyClean, *only)
+	if *only != "" && *only != runner.OnlyClean {
+		return usagef("--only takes %q, got %q", runner.OnlyClean, *only)
 	}
 	if *dryRun {
-		if *only == experiments.OnlyClean {
+		if *only == runner.OnlyClean {
 			fmt.Printf("clean model only, on %s with model %s\n", cfg.Data, cfg.Model)
 			return nil
 		}
@@ -57,7 +57,7 @@ func runRun(args []string) error {
 }
 
 // printJobs lists the jobs shard i of n would run, one a line.
-func printJobs(w io.Writer, cfg *experiments.Config, shard, shards int) {
+func printJobs(w io.Writer, cfg *runner.Config, shard, shards int) {
 	jobs := cfg.Jobs()
 	mine := 0
 	for k, j := range jobs {
@@ -69,8 +69,8 @@ func printJobs(w io.Writer, cfg *experiments.Config, shard, shards int) {
 	fmt.Fprintf(w, "%d of %d jobs (plus the clean model) on %s with model %s\n", mine, len(jobs), cfg.Data, cfg.Model)
 }
 
-func runGrid(cfg *experiments.Config, out string, shard, shards int, only string) error {
-	r := &experiments.Runner{Config: cfg, Out: out, Log: os.Stderr, Shard: shard, Shards: shards, Only: only}
+func runGrid(cfg *runner.Config, out string, shard, shards int, only string) error {
+	r := &runner.Runner{Config: cfg, Out: out, Log: os.Stderr, Shard: shard, Shards: shards, Only: only}
 	if err := r.Run(codeVersion()); err != nil {
 		return err
 	}

@@ -7,14 +7,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mmpoison/mmpoison/experiments"
+	"github.com/mmpoison/mmpoison/runner"
 )
 
 // The shipped configs parse and expand to the grids their result pages describe.
 func TestShippedConfigsExpand(t *testing.T) {
 	want := map[string]int{"coco-mini.json": 5, "fashion.json": 10, "flickr8k.json": 13, "flickr8k-quick.json": 2, "flickr8k-tiny.json": 8, "fashion-heatmap.json": 12, "flickr8k-heatmap.json": 6}
 	for name, n := range want {
-		cfg, err := experiments.LoadConfig(filepath.Join("..", "..", "configs", name))
+		cfg, err := runner.LoadConfig(filepath.Join("..", "..", "configs", name))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -19,6 +19,7 @@ var layer = map[string]int{
 	"vision": 5, "text": 5, "dataset": 5,
 	"clipmodel":   6,
 	"experiments": 7,
+	"runner":      8,
 	"bench":       8,
 }
 

@@ -1,8 +1,9 @@
-package experiments
+package runner
 
 import (
 	"errors"
 	"fmt"
+	"github.com/mmpoison/mmpoison/experiments"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -116,7 +117,7 @@ func (r *Runner) Run(version string) error {
 	if r.Shards > 1 {
 		info.Shard = fmt.Sprintf("%d/%d", r.Shard, r.Shards)
 	}
-	if err := WriteJSONAtomic(filepath.Join(r.Out, "config.json"), c); err != nil {
+	if err := experiments.WriteJSONAtomic(filepath.Join(r.Out, "config.json"), c); err != nil {
 		return err
 	}
 	if r.Only != "" && r.Only != OnlyClean {
@@ -151,10 +152,10 @@ func (r *Runner) Run(version string) error {
 	if r.Shards > 1 {
 		name = fmt.Sprintf("run-shard%d.json", r.Shard)
 	}
-	if err := WriteJSONAtomic(filepath.Join(r.Out, name), info); err != nil {
+	if err := experiments.WriteJSONAtomic(filepath.Join(r.Out, name), info); err != nil {
 		return err
 	}
-	_, err := MergeJobs(r.Out, r.Out)
+	_, err := experiments.MergeJobs(r.Out, r.Out)
 	return err
 }
 
@@ -187,7 +188,7 @@ func (r *Runner) claimAndRun(j Job, label string) error {
 		return fmt.Errorf("job %s: %w", j.Name, err)
 	}
 	r.times["job:"+j.Name] = time.Since(t0)
-	if err := WriteJSONAtomic(path, res); err != nil {
+	if err := experiments.WriteJSONAtomic(path, res); err != nil {
 		return err
 	}
 	return pruneCheckpoints(filepath.Join(r.Out, "jobs", j.Name), r.Config.KeepCheckpoints)
@@ -258,7 +259,7 @@ func (r *Runner) prepare() error {
 		if err != nil {
 			return err
 		}
-		if err := ApplyClasses(ds, c.Classes); err != nil {
+		if err := experiments.ApplyClasses(ds, c.Classes); err != nil {
 			return err
 		}
 		cfg, err := clipmodel.LoadConfig(c.Model)
@@ -315,7 +316,7 @@ func (r *Runner) cleanModel() error {
 				if _, err := clipmodel.Train(m, ex, r.prep.Images, opt); err != nil {
 					return fmt.Errorf("clean model: %w", err)
 				}
-				if err := WriteFileAtomic(done, []byte("ok\n")); err != nil {
+				if err := experiments.WriteFileAtomic(done, []byte("ok\n")); err != nil {
 					return err
 				}
 			}
@@ -338,7 +339,7 @@ func (r *Runner) cleanModel() error {
 		if err != nil {
 			return err
 		}
-		return WriteJSONAtomic(resPath, res)
+		return experiments.WriteJSONAtomic(resPath, res)
 	})
 }
 

@@ -1,6 +1,7 @@
-package experiments
+package runner
 
 import (
+	"github.com/mmpoison/mmpoison/experiments"
 	"testing"
 
 	"github.com/mmpoison/mmpoison/dataset"
@@ -15,20 +16,20 @@ func TestDemoPoisonsAtMostOnePercent(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, j := range c.Jobs() {
-		goals := make([]Goal, len(j.Attack.Goals))
+		goals := make([]experiments.Goal, len(j.Attack.Goals))
 		for i, s := range j.Attack.Goals {
-			if goals[i], err = ParseGoal(s); err != nil {
+			if goals[i], err = experiments.ParseGoal(s); err != nil {
 				t.Fatal(err)
 			}
 		}
 		var target *dataset.Row
 		if j.Attack.Kind == "I" {
-			if target, err = ChooseTarget(ds, goals[0].To, TargetSpec{Mode: TargetRandom, Seed: j.Seed}, nil); err != nil {
+			if target, err = experiments.ChooseTarget(ds, goals[0].To, experiments.TargetSpec{Mode: experiments.TargetRandom, Seed: j.Seed}, nil); err != nil {
 				t.Fatal(err)
 			}
 		}
-		spec := AttackSpec{Kind: j.Attack.Kind, Goals: goals, Ratio: j.Ratio, Seed: j.Seed}
-		_, man, err := Poison(ds, spec, target)
+		spec := experiments.AttackSpec{Kind: j.Attack.Kind, Goals: goals, Ratio: j.Ratio, Seed: j.Seed}
+		_, man, err := experiments.Poison(ds, spec, target)
 		if err != nil {
 			t.Fatalf("job %s: %v", j.Name, err)
 		}

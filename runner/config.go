@@ -1,9 +1,10 @@
-package experiments
+package runner
 
 import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/mmpoison/mmpoison/experiments"
 	"os"
 	"slices"
 	"strings"
@@ -58,11 +59,11 @@ type Config struct {
 // AttackConfig is one attack of the grid; each goal list is one attack
 // (Attack III takes several goals at once).
 type AttackConfig struct {
-	Kind            string     `json:"kind"` // I, II or III
-	Goals           []string   `json:"goals"`
-	Target          TargetSpec `json:"target,omitempty"` // Attack I; mode defaults to centroid
-	Append          bool       `json:"append,omitempty"`
-	DropUsedTargets bool       `json:"drop_used_targets,omitempty"`
+	Kind            string                 `json:"kind"` // I, II or III
+	Goals           []string               `json:"goals"`
+	Target          experiments.TargetSpec `json:"target,omitempty"` // Attack I; mode defaults to centroid
+	Append          bool                   `json:"append,omitempty"`
+	DropUsedTargets bool                   `json:"drop_used_targets,omitempty"`
 	// Ratios overrides the grid's ratios for this attack (Attack III poisons
 	// every goal at the ratio, so it may want smaller ones).
 	Ratios []float64 `json:"ratios,omitempty"`
@@ -104,7 +105,7 @@ func ParseConfig(name string, b []byte) (*Config, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&c); err != nil {
-		return nil, fmt.Errorf("experiment config %s: %w", name, JSONErrorWithLine(b, err))
+		return nil, fmt.Errorf("experiment config %s: %w", name, experiments.JSONErrorWithLine(b, err))
 	}
 	if err := checkExplicitZeros(b); err != nil {
 		return nil, fmt.Errorf("experiment config %s: %w", name, err)
@@ -130,7 +131,7 @@ func (c *Config) fillDefaults() {
 		c.Defenses = []string{"none"}
 	}
 	if len(c.Seeds) == 0 {
-		c.Seeds = []uint64{DefaultSeed}
+		c.Seeds = []uint64{experiments.DefaultSeed}
 	}
 	if c.Filter.Mode == "" {
 		c.Filter.Mode = "percent"
@@ -149,7 +150,7 @@ func (c *Config) fillDefaults() {
 	}
 	for i := range c.Attacks {
 		if c.Attacks[i].Kind == "I" && c.Attacks[i].Target.Mode == "" {
-			c.Attacks[i].Target.Mode = TargetCentroid
+			c.Attacks[i].Target.Mode = experiments.TargetCentroid
 		}
 	}
 }
@@ -193,7 +194,7 @@ func (c *Config) Validate() error {
 			return fmt.Errorf("attacks[%d]: kind must be I, II or III, got %q", i, a.Kind)
 		}
 		for _, g := range a.Goals {
-			if _, err := ParseGoal(g); err != nil {
+			if _, err := experiments.ParseGoal(g); err != nil {
 				return fmt.Errorf("attacks[%d]: %w", i, err)
 			}
 		}
@@ -225,29 +226,29 @@ func (c *Config) Validate() error {
 		}
 	}
 	for _, d := range defs {
-		if !validDefense(d) {
+		if !experiments.ValidDefense(d) {
 			return fmt.Errorf("defenses: %q is not one of none, filter, filter-percent, filter-labelled, filter-gamma, finetune", d)
 		}
 	}
 	if len(c.ZeroShotTemplates) > 0 {
-		if _, err := ZeroShotPrompts([]string{"class"}, c.ZeroShotTemplates); err != nil {
+		if _, err := experiments.ZeroShotPrompts([]string{"class"}, c.ZeroShotTemplates); err != nil {
 			return fmt.Errorf("zero_shot_templates: %w", err)
 		}
 	}
-	if !slices.Contains(filterModes, c.Filter.Mode) {
-		return fmt.Errorf("filter.mode: %q is not one of %s", c.Filter.Mode, strings.Join(filterModes, ", "))
+	if !slices.Contains(experiments.FilterModes, c.Filter.Mode) {
+		return fmt.Errorf("filter.mode: %q is not one of %s", c.Filter.Mode, strings.Join(experiments.FilterModes, ", "))
 	}
 	for i, a := range c.Attacks {
 		if a.Kind != "I" {
 			continue
 		}
 		switch t := a.Target; t.Mode {
-		case TargetCentroid, TargetRandom:
-		case TargetRow:
+		case experiments.TargetCentroid, experiments.TargetRandom:
+		case experiments.TargetRow:
 			if t.RowID < 0 {
 				return fmt.Errorf("attacks[%d]: target row_id must be a row ID (>= 0), got %d", i, t.RowID)
 			}
-		case TargetPath:
+		case experiments.TargetPath:
 			if t.Path == "" {
 				return fmt.Errorf("attacks[%d]: target mode path needs a path", i)
 			}
@@ -305,23 +306,23 @@ func checkExplicitZeros(b []byte) error {
 // (or to take images from) and test images to query with and rank.
 func (c *Config) CheckData(ds *dataset.Dataset) error {
 	for i, a := range c.Attacks {
-		goals := make([]Goal, len(a.Goals))
+		goals := make([]experiments.Goal, len(a.Goals))
 		for k, s := range a.Goals {
-			g, err := ParseGoal(s)
+			g, err := experiments.ParseGoal(s)
 			if err != nil {
 				return fmt.Errorf("attacks[%d]: %w", i, err)
 			}
 			goals[k] = g
 		}
-		if err := checkClasses(ds, goals); err != nil {
+		if err := experiments.CheckClasses(ds, goals); err != nil {
 			return fmt.Errorf("attacks[%d]: %w", i, err)
 		}
 		for _, g := range goals {
 			for _, cls := range []string{g.From, g.To} {
-				if len(trainRowsOf(ds, cls)) == 0 {
+				if len(experiments.TrainRowsOf(ds, cls)) == 0 {
 					return fmt.Errorf("attacks[%d] goal %s: class %q has no training images in %s", i, g, cls, ds.Name)
 				}
-				if len(TestRowsOf(ds, cls)) == 0 {
+				if len(experiments.TestRowsOf(ds, cls)) == 0 {
 					return fmt.Errorf("attacks[%d] goal %s: class %q has no test images in %s to evaluate with", i, g, cls, ds.Name)
 				}
 			}

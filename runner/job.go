@@ -1,7 +1,8 @@
-package experiments
+package runner
 
 import (
 	"fmt"
+	"github.com/mmpoison/mmpoison/experiments"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -14,12 +15,12 @@ import (
 // runJob poisons the training data, optionally filters it, trains the
 // poisoned model from the clean one, optionally fine-tunes it on clean data,
 // and measures it.
-func (r *Runner) runJob(j Job) ([]Result, error) {
+func (r *Runner) runJob(j Job) ([]experiments.Result, error) {
 	c := r.Config
 	ds := r.prep.Data
-	goals := make([]Goal, len(j.Attack.Goals))
+	goals := make([]experiments.Goal, len(j.Attack.Goals))
 	for i, s := range j.Attack.Goals {
-		g, err := ParseGoal(s)
+		g, err := experiments.ParseGoal(s)
 		if err != nil {
 			return nil, err
 		}
@@ -32,22 +33,22 @@ func (r *Runner) runJob(j Job) ([]Result, error) {
 			return nil, err
 		}
 	}
-	spec := AttackSpec{Kind: j.Attack.Kind, Goals: goals, Ratio: j.Ratio, Seed: j.Seed,
+	spec := experiments.AttackSpec{Kind: j.Attack.Kind, Goals: goals, Ratio: j.Ratio, Seed: j.Seed,
 		Append: j.Attack.Append, DropUsedTargets: j.Attack.DropUsedTargets, Target: j.Attack.Target}
-	poisoned, man, err := Poison(ds, spec, target)
+	poisoned, man, err := experiments.Poison(ds, spec, target)
 	if err != nil {
 		return nil, err
 	}
 	dir := filepath.Join(r.Out, "jobs", j.Name)
-	if err := WriteJSONAtomic(filepath.Join(r.Out, "jobs", j.Name+".manifest.json"), man); err != nil {
+	if err := experiments.WriteJSONAtomic(filepath.Join(r.Out, "jobs", j.Name+".manifest.json"), man); err != nil {
 		return nil, err
 	}
-	base := Result{Job: j.Name, Attack: j.Attack.Kind, Modality: j.Modality, Defense: j.Defense, Ratio: j.Ratio, Phi: man.Phi, Seed: j.Seed}
+	base := experiments.Result{Job: j.Name, Attack: j.Attack.Kind, Modality: j.Modality, Defense: j.Defense, Ratio: j.Ratio, Phi: man.Phi, Seed: j.Seed}
 	r.logf("  poisoned %d images (%d pairs, phi = %.4f%%)", man.PoisonedImages, man.PoisonedPairs, 100*man.Phi)
 
-	var results []Result
+	var results []experiments.Result
 	train := poisoned
-	if mode, ok := FilterMode(j.Defense, c.Filter.Mode); ok {
+	if mode, ok := experiments.FilterMode(j.Defense, c.Filter.Mode); ok {
 		kept, fres, err := r.filter(poisoned, man, base, mode, filepath.Join(r.Out, "plots", "filter-"+j.Name))
 		if err != nil {
 			return nil, err
@@ -121,21 +122,21 @@ func (r *Runner) cleanPath() string {
 
 // chooseTarget picks Attack I's x* among the class's test images, embedding
 // them with the clean model when the centroid rule needs it.
-func (r *Runner) chooseTarget(class string, spec TargetSpec) (*dataset.Row, error) {
-	var emb *Matrix
-	if spec.Mode == TargetCentroid {
+func (r *Runner) chooseTarget(class string, spec experiments.TargetSpec) (*dataset.Row, error) {
+	var emb *experiments.Matrix
+	if spec.Mode == experiments.TargetCentroid {
 		var err error
 		if emb, err = EmbedTestImages(r.clean, r.prep.Data, r.prep.Images, class); err != nil {
 			return nil, err
 		}
 	}
-	return ChooseTarget(r.prep.Data, class, spec, emb)
+	return experiments.ChooseTarget(r.prep.Data, class, spec, emb)
 }
 
 // EmbedTestImages embeds class's test images, in TestRowsOf order, with m's
 // image tower: the embeddings ChooseTarget's centroid rule takes.
-func EmbedTestImages(m *clipmodel.Model, ds *dataset.Dataset, im *clipmodel.Images, class string) (*Matrix, error) {
-	rows := TestRowsOf(ds, class)
+func EmbedTestImages(m *clipmodel.Model, ds *dataset.Dataset, im *clipmodel.Images, class string) (*experiments.Matrix, error) {
+	rows := experiments.TestRowsOf(ds, class)
 	if len(rows) == 0 {
 		return nil, fmt.Errorf("target: class %q has no test images in dataset %q", class, ds.Name)
 	}
@@ -151,7 +152,7 @@ func EmbedTestImages(m *clipmodel.Model, ds *dataset.Dataset, im *clipmodel.Imag
 	if err != nil {
 		return nil, err
 	}
-	mat, err := NewMatrix(len(rows), m.Config.EmbedDim, e)
+	mat, err := experiments.NewMatrix(len(rows), m.Config.EmbedDim, e)
 	if err != nil {
 		return nil, err
 	}
@@ -160,7 +161,7 @@ func EmbedTestImages(m *clipmodel.Model, ds *dataset.Dataset, im *clipmodel.Imag
 
 // filter is the pre-training defense: score every training pair by its
 // cosine distance under the clean model and drop the most distant ones.
-func (r *Runner) filter(ds *dataset.Dataset, man *Manifest, base Result, mode, plotBase string) (*dataset.Dataset, []Result, error) {
+func (r *Runner) filter(ds *dataset.Dataset, man *experiments.Manifest, base experiments.Result, mode, plotBase string) (*dataset.Dataset, []experiments.Result, error) {
 	pairs := dataset.Pairs(ds, dataset.Train) // rows without an image are neither scored nor dropped
 	slots := make([]int, len(pairs))
 	captions := make([]string, len(pairs))
@@ -178,22 +179,22 @@ func (r *Runner) filter(ds *dataset.Dataset, man *Manifest, base Result, mode, p
 		return nil, nil, err
 	}
 	txtE := r.clean.EmbedTexts(r.prep.Tok, captions)
-	img, _ := NewMatrix(len(pairs), e, imgE)
-	txt, _ := NewMatrix(len(pairs), e, txtE)
-	dist, err := PairDistances(img, txt)
+	img, _ := experiments.NewMatrix(len(pairs), e, imgE)
+	txt, _ := experiments.NewMatrix(len(pairs), e, txtE)
+	dist, err := experiments.PairDistances(img, txt)
 	if err != nil {
 		return nil, nil, err
 	}
-	poisoned := PoisonedPairMask(ds, pairs, man)
+	poisoned := experiments.PoisonedPairMask(ds, pairs, man)
 	cfg := r.Config.Filter
 	gamma := math.NaN()
 	var removed []int
 	switch mode {
 	case "gamma":
 		gamma = cfg.Gamma
-		removed = FilterByThreshold(dist, gamma)
+		removed = experiments.FilterByThreshold(dist, gamma)
 	case "percent":
-		if removed, err = FilterTopPercent(dist, cfg.Percent); err != nil {
+		if removed, err = experiments.FilterTopPercent(dist, cfg.Percent); err != nil {
 			return nil, nil, err
 		}
 	case "labelled":
@@ -204,12 +205,12 @@ func (r *Runner) filter(ds *dataset.Dataset, man *Manifest, base Result, mode, p
 		for k, i := range idx {
 			sd[k], sp[k] = dist[i], poisoned[i]
 		}
-		if gamma, _, err = ChooseGamma(sd, sp, "f1"); err != nil {
+		if gamma, _, err = experiments.ChooseGamma(sd, sp, "f1"); err != nil {
 			return nil, nil, err
 		}
-		removed = FilterByThreshold(dist, gamma)
+		removed = experiments.FilterByThreshold(dist, gamma)
 	}
-	precision, recall := FilterQuality(removed, poisoned)
+	precision, recall := experiments.FilterQuality(removed, poisoned)
 	var cleanD, poisD []float64
 	for i, d := range dist {
 		if poisoned[i] {
@@ -221,17 +222,17 @@ func (r *Runner) filter(ds *dataset.Dataset, man *Manifest, base Result, mode, p
 	if err := os.MkdirAll(filepath.Dir(plotBase), 0o755); err != nil {
 		return nil, nil, err
 	}
-	if _, err := PlotDistanceHistogram(cleanD, poisD, gamma, plotBase); err != nil {
+	if _, err := experiments.PlotDistanceHistogram(cleanD, poisD, gamma, plotBase); err != nil {
 		return nil, nil, err
 	}
 	r.logf("  filter removed %d of %d pairs (precision %.3f, recall %.3f)", len(removed), len(pairs), precision, recall)
-	kept, err := RemovePairs(ds, pairs, removed)
+	kept, err := experiments.RemovePairs(ds, pairs, removed)
 	if err != nil {
 		return nil, nil, err
 	}
-	base.Direction = T2I
-	mk := func(metric string, v float64) Result { x := base; x.Metric, x.Value = metric, v; return x }
-	res := []Result{mk("filter_removed", float64(len(removed))), mk("filter_precision", precision), mk("filter_recall", recall),
+	base.Direction = experiments.T2I
+	mk := func(metric string, v float64) experiments.Result { x := base; x.Metric, x.Value = metric, v; return x }
+	res := []experiments.Result{mk("filter_removed", float64(len(removed))), mk("filter_precision", precision), mk("filter_recall", recall),
 		mk("clean_pair_dist_mean", meanOrNaN(cleanD)), mk("poisoned_pair_dist_mean", meanOrNaN(poisD))}
 	if !math.IsNaN(gamma) {
 		res = append(res, mk("filter_gamma", gamma))
@@ -254,19 +255,19 @@ func meanOrNaN(x []float64) float64 {
 // goal the attack metrics in both directions beside the random-caption
 // baseline. For the clean model (goals nil) it measures every goal of the
 // grid as A2B, the "before" reference.
-func (r *Runner) evaluate(m *clipmodel.Model, job string, j Job, goals []Goal, target *dataset.Row, epoch int) ([]Result, error) {
+func (r *Runner) evaluate(m *clipmodel.Model, job string, j Job, goals []experiments.Goal, target *dataset.Row, epoch int) ([]experiments.Result, error) {
 	se, err := m.EmbedSplit(r.prep.Data, dataset.Test, r.prep.Images, r.prep.Tok)
 	if err != nil {
 		return nil, fmt.Errorf("model of %s: %w", job, err)
 	}
-	img, _ := NewMatrix(len(se.Rows), se.Dim, se.Images)
-	txt, _ := NewMatrix(len(se.Texts)/se.Dim, se.Dim, se.Texts)
-	g, err := NewGallery(se.Rows, img, txt)
+	img, _ := experiments.NewMatrix(len(se.Rows), se.Dim, se.Images)
+	txt, _ := experiments.NewMatrix(len(se.Texts)/se.Dim, se.Dim, se.Texts)
+	g, err := experiments.NewGallery(se.Rows, img, txt)
 	if err != nil {
 		return nil, err
 	}
-	base := Result{Job: job, Attack: j.Attack.Kind, Modality: j.Modality, Defense: j.Defense, Ratio: j.Ratio, Epoch: epoch, Seed: j.Seed}
-	u, err := Utility(g)
+	base := experiments.Result{Job: job, Attack: j.Attack.Kind, Modality: j.Modality, Defense: j.Defense, Ratio: j.Ratio, Epoch: epoch, Seed: j.Seed}
+	u, err := experiments.Utility(g)
 	if err != nil {
 		return nil, err
 	}
@@ -277,17 +278,17 @@ func (r *Runner) evaluate(m *clipmodel.Model, job string, j Job, goals []Goal, t
 			return nil, err
 		}
 		x := base
-		x.Direction, x.Metric, x.Value = I2T, MetricZeroShotAcc, zs
+		x.Direction, x.Metric, x.Value = experiments.I2T, experiments.MetricZeroShotAcc, zs
 		res = append(res, x)
 	}
 	if r.cleanE != nil && m != r.clean {
-		ci, _ := NewMatrix(len(r.cleanE.Rows), se.Dim, r.cleanE.Images)
-		ct, _ := NewMatrix(len(r.cleanE.Texts)/se.Dim, se.Dim, r.cleanE.Texts)
-		di, err1 := CosineDistance(ci, img)
-		dt, err2 := CosineDistance(ct, txt)
+		ci, _ := experiments.NewMatrix(len(r.cleanE.Rows), se.Dim, r.cleanE.Images)
+		ct, _ := experiments.NewMatrix(len(r.cleanE.Texts)/se.Dim, se.Dim, r.cleanE.Texts)
+		di, err1 := experiments.CosineDistance(ci, img)
+		dt, err2 := experiments.CosineDistance(ct, txt)
 		if err1 == nil && err2 == nil {
 			x := base
-			x.Direction = T2I
+			x.Direction = experiments.T2I
 			x.Metric, x.Value = "embed_shift_image", di
 			res = append(res, x)
 			x.Metric, x.Value = "embed_shift_text", dt
@@ -296,7 +297,7 @@ func (r *Runner) evaluate(m *clipmodel.Model, job string, j Job, goals []Goal, t
 	}
 	type goalEval struct {
 		label   string
-		goal    Goal
+		goal    experiments.Goal
 		targets []int
 	}
 	var evals []goalEval
@@ -304,7 +305,7 @@ func (r *Runner) evaluate(m *clipmodel.Model, job string, j Job, goals []Goal, t
 		seen := map[string]bool{}
 		for _, a := range r.Config.Attacks {
 			for _, s := range a.Goals {
-				gl, err := ParseGoal(s)
+				gl, err := experiments.ParseGoal(s)
 				if err != nil || seen[gl.String()] {
 					continue
 				}
@@ -322,7 +323,7 @@ func (r *Runner) evaluate(m *clipmodel.Model, job string, j Job, goals []Goal, t
 				}
 				targets = []int{k}
 			}
-			evals = append(evals, goalEval{GoalLabel(j.Attack.Kind, i, gl), gl, targets})
+			evals = append(evals, goalEval{experiments.GoalLabel(j.Attack.Kind, i, gl), gl, targets})
 		}
 	}
 	for gi, ge := range evals {
@@ -331,11 +332,11 @@ func (r *Runner) evaluate(m *clipmodel.Model, job string, j Job, goals []Goal, t
 		}
 		b := base
 		b.Goal = ge.label
-		t2i, err := EvalT2I(g, ge.goal.From, ge.targets, jobRNG(j.Seed, uint64(2*gi+1)))
+		t2i, err := experiments.EvalT2I(g, ge.goal.From, ge.targets, jobRNG(j.Seed, uint64(2*gi+1)))
 		if err != nil {
 			return nil, err
 		}
-		i2t, err := EvalI2T(g, ge.goal.From, ge.targets, jobRNG(j.Seed, uint64(2*gi+2)))
+		i2t, err := experiments.EvalI2T(g, ge.goal.From, ge.targets, jobRNG(j.Seed, uint64(2*gi+2)))
 		if err != nil {
 			return nil, err
 		}
@@ -347,13 +348,13 @@ func (r *Runner) evaluate(m *clipmodel.Model, job string, j Job, goals []Goal, t
 
 // zeroShot classifies the test images (img, rows of se) among the dataset's
 // classes by the model's embeddings of the config's prompts.
-func (r *Runner) zeroShot(m *clipmodel.Model, se *clipmodel.SplitEmbeddings, img Matrix) (float64, error) {
+func (r *Runner) zeroShot(m *clipmodel.Model, se *clipmodel.SplitEmbeddings, img experiments.Matrix) (float64, error) {
 	labels := make([]string, len(se.Rows))
 	for i, row := range se.Rows {
 		labels[i] = row.Label
 	}
 	embed := func(prompts []string) []float32 { return m.EmbedTexts(r.prep.Tok, prompts) }
-	acc, err := ZeroShotAccuracy(embed, img, labels, r.prep.Data.Classes, r.Config.ZeroShotTemplates)
+	acc, err := experiments.ZeroShotAccuracy(embed, img, labels, r.prep.Data.Classes, r.Config.ZeroShotTemplates)
 	if err != nil {
 		return 0, fmt.Errorf("zero_shot on %s: %w (zero-shot needs labelled test images; turn zero_shot off for unlabelled data)", r.prep.Data.Name, err)
 	}

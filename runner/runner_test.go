@@ -1,6 +1,7 @@
-package experiments
+package runner
 
 import (
+	"github.com/mmpoison/mmpoison/experiments"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -30,7 +31,7 @@ func shrunkenDemo(t *testing.T, dir string) *Config {
 	c.Clean = clipmodel.TrainOptions{Epochs: 8, BatchSize: 64, LR: 2e-3, MinLR: 1e-4, WarmupSteps: 10, WeightDecay: 0.1, ClipNorm: 1}
 	c.Poison = clipmodel.TrainOptions{Epochs: 3, BatchSize: 64, LR: 1e-3, MinLR: 1e-4, WarmupSteps: 2, WeightDecay: 0.1, ClipNorm: 1}
 	c.Attacks = []AttackConfig{
-		{Kind: "I", Goals: []string{"circle2ring"}, Target: TargetSpec{Mode: TargetCentroid}},
+		{Kind: "I", Goals: []string{"circle2ring"}, Target: experiments.TargetSpec{Mode: experiments.TargetCentroid}},
 		{Kind: "II", Goals: []string{"circle2ring"}, Defenses: []string{"filter"}},
 	}
 	c.Ratios = []float64{1}
@@ -49,14 +50,14 @@ func TestShrunkenDemoAttackBeatsBaseline(t *testing.T) {
 	if err := r.Run("test"); err != nil {
 		t.Fatal(err)
 	}
-	res, err := ReadResultsCSV(filepath.Join(dir, "results.csv"))
+	res, err := experiments.ReadResultsCSV(filepath.Join(dir, "results.csv"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	get := func(attack, defense, metric string) float64 {
 		t.Helper()
 		for _, x := range res {
-			if x.Attack == attack && x.Defense == defense && x.Direction == T2I && x.Metric == metric {
+			if x.Attack == attack && x.Defense == defense && x.Direction == experiments.T2I && x.Metric == metric {
 				return x.Value
 			}
 		}
@@ -197,13 +198,13 @@ func TestRunChecksGoalsAgainstTheDataFirst(t *testing.T) {
 
 func TestFilterModeNamesTheRule(t *testing.T) {
 	for d, want := range map[string]string{"filter": "percent", "filter-labelled": "labelled", "filter-gamma": "gamma", "filter-percent": "percent"} {
-		if mode, ok := FilterMode(d, "percent"); !ok || mode != want {
-			t.Errorf("FilterMode(%q) = %q, %v; want %q", d, mode, ok, want)
+		if mode, ok := experiments.FilterMode(d, "percent"); !ok || mode != want {
+			t.Errorf("experiments.FilterMode(%q) = %q, %v; want %q", d, mode, ok, want)
 		}
 	}
 	for _, d := range []string{"none", "finetune", "filter-", "filter-median", "filterx"} {
-		if _, ok := FilterMode(d, "percent"); ok {
-			t.Errorf("FilterMode(%q) took it for the filter", d)
+		if _, ok := experiments.FilterMode(d, "percent"); ok {
+			t.Errorf("experiments.FilterMode(%q) took it for the filter", d)
 		}
 	}
 	c, err := ParseConfig("x.json", []byte(`{"clean": {"epochs": 1}, "poison": {"epochs": 1}, "ratios": [1],
