@@ -128,7 +128,7 @@ func sortKeys(keys []runKey) {
 }
 
 func attackOrder(a string) int {
-	return slices.Index([]string{AttackNone, AttackSingleImage, AttackSingleLabel, AttackMultiLabel}, a)
+	return slices.Index(append([]string{AttackNone}, AttackKinds()...), a)
 }
 
 // nanValue marks a missing or undefined number.

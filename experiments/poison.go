@@ -11,33 +11,49 @@ import (
 	"github.com/mmpoison/mmpoison/dataset"
 )
 
-// Poison builds the poisoned training set described by spec, as the paper's
-// code does: a seeded sample of round(Ratio·n) of the n class-A training rows
-// keep all their captions and get a new image (x* for Attack I, class-B
-// training images for II and III). The input dataset is not modified; the
-// returned one shares caption slices with it, which callers must treat as
-// read-only. Poisoned rows keep Label = From (the class of their captions).
-//
-// target is Attack I's x* (see ChooseTarget) and is ignored by II and III.
-// With spec.Append, poisoned copies get fresh IDs after the largest existing
-// one and the original rows stay; otherwise rows are overwritten in place.
-// Row IDs are never renumbered, so with DropUsedTargets IDs stop being
-// positions.
+// Poison builds the poisoned training set described by spec with the
+// attack of its kind (see LookupAttack). The input dataset is not modified;
+// the returned one shares caption slices with it, which callers must treat
+// as read-only. target is x* for an attack that NeedsTarget (see
+// ChooseTarget), and ignored otherwise.
 func Poison(ds *dataset.Dataset, spec AttackSpec, target *dataset.Row) (*dataset.Dataset, *Manifest, error) {
 	if ds == nil {
 		return nil, nil, fmt.Errorf("poison: dataset is nil")
 	}
-	if err := spec.validate(); err != nil {
+	a, err := spec.validate()
+	if err != nil {
 		return nil, nil, err
 	}
 	if err := CheckClasses(ds, spec.Goals); err != nil {
 		return nil, nil, err
 	}
-	if spec.Kind == AttackSingleImage {
-		if err := checkTarget(target, spec.Goals[0]); err != nil {
-			return nil, nil, err
-		}
+	return a.Poison(ds, spec, target)
+}
+
+// imageChoice picks, for n poisoned rows of a goal, the positions in ds.Rows
+// whose images they take.
+type imageChoice func(rng *rand.Rand, ds *dataset.Dataset, kind string, goal Goal, n int) ([]int, error)
+
+// classImages cycles through the class-B training images in a seeded order.
+func classImages(rng *rand.Rand, ds *dataset.Dataset, kind string, goal Goal, n int) ([]int, error) {
+	to := TrainRowsOf(ds, goal.To)
+	if len(to) == 0 {
+		return nil, fmt.Errorf("attack %s goal %s: class %q has no training images to use as targets", kind, goal, goal.To)
 	}
+	return cycleTargets(rng, to, n), nil
+}
+
+// relabel is the paper's poisoning step, shared by its three attacks: a
+// seeded sample of round(Ratio·n) of the n class-A training rows keep all
+// their captions and get a new image, target's when images is nil and
+// otherwise the ones images picks. Poisoned rows keep Label = From (the
+// class of their captions).
+//
+// With spec.Append, poisoned copies get fresh IDs after the largest existing
+// one and the original rows stay; otherwise rows are overwritten in place.
+// Row IDs are never renumbered, so with DropUsedTargets IDs stop being
+// positions.
+func relabel(ds *dataset.Dataset, spec AttackSpec, target *dataset.Row, images imageChoice) (*dataset.Dataset, *Manifest, error) {
 	seed := seedOrDefault(spec.Seed)
 	rng := rand.New(rand.NewPCG(seed, seed))
 	out := &dataset.Dataset{Name: ds.Name, Root: ds.Root, Classes: ds.Classes, Rows: slices.Clone(ds.Rows)}
@@ -50,28 +66,25 @@ func Poison(ds *dataset.Dataset, spec AttackSpec, target *dataset.Row) (*dataset
 			return nil, nil, fmt.Errorf("attack %s goal %s: class %q has no training images", spec.Kind, goal, goal.From)
 		}
 		sources := sampleRows(rng, from, spec.Ratio)
-		var images []int // positions in ds.Rows providing the new images
-		if spec.Kind == AttackSingleImage {
-			images = nil
-		} else {
-			to := TrainRowsOf(ds, goal.To)
-			if len(to) == 0 {
-				return nil, nil, fmt.Errorf("attack %s goal %s: class %q has no training images to use as targets", spec.Kind, goal, goal.To)
+		var picked []int // positions in ds.Rows providing the new images
+		if images != nil {
+			var err error
+			if picked, err = images(rng, ds, spec.Kind, goal, len(sources)); err != nil {
+				return nil, nil, err
 			}
-			images = cycleTargets(rng, to, len(sources))
 		}
 		gm := GoalManifest{Goal: goal.String()}
 		for i, src := range sources {
 			row := ds.Rows[src]
-			if images == nil {
+			if picked == nil {
 				row.Image, row.Pixels = target.Image, target.Pixels
 				gm.ImageRowIDs = append(gm.ImageRowIDs, target.ID)
 			} else {
-				img := ds.Rows[images[i]]
+				img := ds.Rows[picked[i]]
 				row.Image, row.Pixels = img.Image, img.Pixels
 				gm.ImageRowIDs = append(gm.ImageRowIDs, img.ID)
 				if spec.DropUsedTargets && gi > 0 {
-					drop[images[i]] = true
+					drop[picked[i]] = true
 				}
 			}
 			if spec.Append {
@@ -99,7 +112,7 @@ func Poison(ds *dataset.Dataset, spec AttackSpec, target *dataset.Row) (*dataset
 			}
 		}
 	}
-	if spec.Kind == AttackSingleImage {
+	if target != nil && images == nil {
 		m.TargetRowID = target.ID
 		m.TargetImage = imageRef(*target)
 	}
@@ -168,6 +181,8 @@ func knownClasses(ds *dataset.Dataset) []string {
 	return sortedKeys(set)
 }
 
+// CheckClasses reports the first goal class the dataset does not know,
+// listing the classes it does.
 func CheckClasses(ds *dataset.Dataset, goals []Goal) error {
 	known := knownClasses(ds)
 	for _, g := range goals {

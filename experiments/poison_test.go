@@ -201,7 +201,7 @@ func TestPoisonErrors(t *testing.T) {
 		"ratio 0":       {AttackSpec{Kind: "II", Goals: []Goal{{"a", "b"}}, Ratio: 0}, "outside (0,1]"},
 		"ratio big":     {AttackSpec{Kind: "II", Goals: []Goal{{"a", "b"}}, Ratio: 1.5}, "outside (0,1]"},
 		"overlap":       {AttackSpec{Kind: "III", Goals: []Goal{{"a", "b"}, {"b", "c"}}, Ratio: 1}, "disjoint"},
-		"one goal III":  {AttackSpec{Kind: "III", Goals: []Goal{{"a", "b"}}, Ratio: 1}, "at least two"},
+		"one goal III":  {AttackSpec{Kind: "III", Goals: []Goal{{"a", "b"}}, Ratio: 1}, "at least 2 goals"},
 		"kind":          {AttackSpec{Kind: "IV", Goals: []Goal{{"a", "b"}}, Ratio: 1}, "unknown attack kind"},
 		"self":          {AttackSpec{Kind: "II", Goals: []Goal{{"a", "a"}}, Ratio: 1}, "onto itself"},
 	}

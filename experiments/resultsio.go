@@ -103,7 +103,7 @@ func (r Result) validate() error {
 		name, value string
 		allowed     []string
 	}{
-		{"attack", r.Attack, []string{AttackNone, AttackSingleImage, AttackSingleLabel, AttackMultiLabel}},
+		{"attack", r.Attack, append([]string{AttackNone}, AttackKinds()...)},
 		{"direction", r.Direction, []string{T2I, I2T}},
 		{"modality", r.Modality, []string{ModalityBoth, ModalityImage, ModalityText}},
 	}

@@ -68,8 +68,8 @@ type TargetSpec struct {
 
 // AttackSpec describes one poisoning attack.
 type AttackSpec struct {
-	Kind  string // AttackSingleImage, AttackSingleLabel or AttackMultiLabel
-	Goals []Goal // exactly one for I and II, at least two for III
+	Kind  string // a registered attack (LookupAttack)
+	Goals []Goal // as many as the attack takes
 	// Ratio is the fraction of class-A training images poisoned, in (0,1]
 	// (not φ, which Poison reports in the manifest).
 	Ratio float64
@@ -91,34 +91,30 @@ func seedOrDefault(s uint64) uint64 {
 	return s
 }
 
-// validate checks the parts of the spec that do not need the dataset.
-func (s AttackSpec) validate() error {
-	if !(s.Ratio > 0 && s.Ratio <= 1) {
-		return fmt.Errorf("attack %s: ratio %v is outside (0,1]; it is the fraction of class-A training images to poison", s.Kind, s.Ratio)
+// validate checks the parts of the spec that do not need the dataset and
+// returns the attack of its kind.
+func (s AttackSpec) validate() (*Attack, error) {
+	a, err := LookupAttack(s.Kind)
+	if err != nil {
+		return nil, err
 	}
-	switch s.Kind {
-	case AttackSingleImage, AttackSingleLabel:
-		if len(s.Goals) != 1 {
-			return fmt.Errorf("attack %s: needs exactly one goal, got %d", s.Kind, len(s.Goals))
-		}
-	case AttackMultiLabel:
-		if len(s.Goals) < 2 {
-			return fmt.Errorf("attack III: needs at least two goals, got %d (use attack II for one)", len(s.Goals))
-		}
-	default:
-		return fmt.Errorf("unknown attack kind %q: want I, II or III", s.Kind)
+	if !(s.Ratio > 0 && s.Ratio <= 1) {
+		return nil, fmt.Errorf("attack %s: ratio %v is outside (0,1]; it is the fraction of class-A training images to poison", s.Kind, s.Ratio)
+	}
+	if err := a.CheckGoalCount(len(s.Goals)); err != nil {
+		return nil, err
 	}
 	seen := map[string]string{}
 	for _, g := range s.Goals {
 		if g.From == g.To {
-			return fmt.Errorf("attack %s: goal %s maps a class onto itself", s.Kind, g)
+			return nil, fmt.Errorf("attack %s: goal %s maps a class onto itself", s.Kind, g)
 		}
 		for _, c := range []string{g.From, g.To} {
 			if prev, ok := seen[c]; ok {
-				return fmt.Errorf("attack %s: goals %s and %s share class %q; goals must use disjoint classes", s.Kind, prev, g, c)
+				return nil, fmt.Errorf("attack %s: goals %s and %s share class %q; goals must use disjoint classes", s.Kind, prev, g, c)
 			}
 			seen[c] = g.String()
 		}
 	}
-	return nil
+	return a, nil
 }

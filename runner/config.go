@@ -59,7 +59,7 @@ type Config struct {
 // AttackConfig is one attack of the grid; each goal list is one attack
 // (Attack III takes several goals at once).
 type AttackConfig struct {
-	Kind            string                 `json:"kind"` // I, II or III
+	Kind            string                 `json:"kind"` // a registered attack: I, II or III (experiments.AttackKinds)
 	Goals           []string               `json:"goals"`
 	Target          experiments.TargetSpec `json:"target,omitempty"` // Attack I; mode defaults to centroid
 	Append          bool                   `json:"append,omitempty"`
@@ -72,6 +72,12 @@ type AttackConfig struct {
 	// defenses at a single ratio.
 	Modalities []string `json:"modalities,omitempty"`
 	Defenses   []string `json:"defenses,omitempty"`
+}
+
+// needsTarget says the attack takes a target image x* (Attack I).
+func (a AttackConfig) needsTarget() bool {
+	att, err := experiments.LookupAttack(a.Kind)
+	return err == nil && att.NeedsTarget
 }
 
 // FilterConfig sets the pre-training defense: drop pairs whose cosine
@@ -149,7 +155,7 @@ func (c *Config) fillDefaults() {
 		c.KeepCheckpoints = KeepNone
 	}
 	for i := range c.Attacks {
-		if c.Attacks[i].Kind == "I" && c.Attacks[i].Target.Mode == "" {
+		if c.Attacks[i].needsTarget() && c.Attacks[i].Target.Mode == "" {
 			c.Attacks[i].Target.Mode = experiments.TargetCentroid
 		}
 	}
@@ -181,17 +187,12 @@ func (c *Config) Validate() error {
 		}
 	}
 	for i, a := range c.Attacks {
-		switch a.Kind {
-		case "I", "II":
-			if len(a.Goals) != 1 {
-				return fmt.Errorf("attacks[%d]: attack %s takes one goal, got %v", i, a.Kind, a.Goals)
-			}
-		case "III":
-			if len(a.Goals) < 2 {
-				return fmt.Errorf("attacks[%d]: attack III takes at least two goals, got %v", i, a.Goals)
-			}
-		default:
-			return fmt.Errorf("attacks[%d]: kind must be I, II or III, got %q", i, a.Kind)
+		att, err := experiments.LookupAttack(a.Kind)
+		if err != nil {
+			return fmt.Errorf("attacks[%d]: %w", i, err)
+		}
+		if err := att.CheckGoalCount(len(a.Goals)); err != nil {
+			return fmt.Errorf("attacks[%d]: %w (goals %v)", i, err, a.Goals)
 		}
 		for _, g := range a.Goals {
 			if _, err := experiments.ParseGoal(g); err != nil {
@@ -239,7 +240,7 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("filter.mode: %q is not one of %s", c.Filter.Mode, strings.Join(experiments.FilterModes, ", "))
 	}
 	for i, a := range c.Attacks {
-		if a.Kind != "I" {
+		if !a.needsTarget() {
 			continue
 		}
 		switch t := a.Target; t.Mode {

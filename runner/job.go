@@ -27,7 +27,7 @@ func (r *Runner) runJob(j Job) ([]experiments.Result, error) {
 		goals[i] = g
 	}
 	var target *dataset.Row
-	if j.Attack.Kind == "I" {
+	if j.Attack.needsTarget() {
 		var err error
 		if target, err = r.chooseTarget(goals[0].To, j.Attack.Target); err != nil {
 			return nil, err
@@ -316,7 +316,7 @@ func (r *Runner) evaluate(m *clipmodel.Model, job string, j Job, goals []experim
 	} else {
 		for i, gl := range goals {
 			targets := g.ImagesOf(gl.To)
-			if j.Attack.Kind == "I" && target != nil {
+			if j.Attack.needsTarget() && target != nil {
 				k, ok := g.RowIndex(target.ID)
 				if !ok {
 					return nil, fmt.Errorf("attack I target row %d is not in the test gallery", target.ID)

@@ -121,7 +121,7 @@ func TestJobsExpandTheGrid(t *testing.T) {
 
 func TestConfigErrorsNameTheProblem(t *testing.T) {
 	cases := map[string]string{
-		`{"clean": {"epochs": 1}, "attacks": [{"kind": "IV", "goals": ["a2b"]}], "poison": {"epochs": 1}, "ratios": [0.1]}`: "kind must be I, II or III",
+		`{"clean": {"epochs": 1}, "attacks": [{"kind": "IV", "goals": ["a2b"]}], "poison": {"epochs": 1}, "ratios": [0.1]}`: "unknown attack kind \"IV\"",
 		`{"clean": {"epochs": 1}, "attacks": [{"kind": "II", "goals": ["a2b"]}], "poison": {"epochs": 1}, "ratios": [1.5]}`: "outside (0, 1]",
 		`{"clean": {"epochs": 1}, "modalities": ["audio"]}`:                                                                 "modalities",
 		`{"clean": {"epochs": 1}, "bogus": 1}`:                                                                              "unknown field",

@@ -51,7 +51,7 @@ func (p *poisonFlags) spec(targetSet bool) (experiments.AttackSpec, error) {
 			return s, usagef("missing %s", f.name)
 		}
 	}
-	kind, err := parseAttack(p.attack)
+	attack, err := parseAttack(p.attack)
 	if err != nil {
 		return s, err
 	}
@@ -65,17 +65,14 @@ func (p *poisonFlags) spec(targetSet bool) (experiments.AttackSpec, error) {
 		}
 		s.Goals = append(s.Goals, goal)
 	}
-	if kind == experiments.AttackMultiLabel && len(s.Goals) < 2 {
-		return s, usagef("--attack III needs two or more --goal values (e.g. boat2dog,car2bicycle); use II for one")
+	if err := attack.CheckGoalCount(len(s.Goals)); err != nil {
+		return s, usagef("--goal: %v (several goals go comma-separated, e.g. boat2dog,car2bicycle)", err)
 	}
-	if kind != experiments.AttackMultiLabel && len(s.Goals) != 1 {
-		return s, usagef("--attack %s takes one --goal, got %d; use III for several", kind, len(s.Goals))
-	}
-	s.Kind, s.Ratio, s.Seed = kind, p.ratio, p.seed
+	s.Kind, s.Ratio, s.Seed = attack.Kind, p.ratio, p.seed
 	s.Append, s.DropUsedTargets = p.appendRows, p.dropUsed
-	if kind != experiments.AttackSingleImage {
+	if !attack.NeedsTarget {
 		if targetSet {
-			return s, usagef("--target only applies to attack I (attack %s poisons with class-B training images)", kind)
+			return s, usagef("--target only applies to an attack with one target image, such as I (attack %s poisons with class-B training images)", attack.Kind)
 		}
 		return s, nil
 	}
@@ -95,17 +92,18 @@ func (p *poisonFlags) spec(targetSet bool) (experiments.AttackSpec, error) {
 	return s, nil
 }
 
-// parseAttack accepts I, II, III (any case) or 1, 2, 3.
-func parseAttack(v string) (string, error) {
-	switch strings.ToUpper(strings.TrimSpace(v)) {
-	case "I", "1":
-		return experiments.AttackSingleImage, nil
-	case "II", "2":
-		return experiments.AttackSingleLabel, nil
-	case "III", "3":
-		return experiments.AttackMultiLabel, nil
+// parseAttack accepts a registered kind in any case, and 1, 2, 3 for the
+// paper's I, II, III.
+func parseAttack(v string) (*experiments.Attack, error) {
+	kind := strings.ToUpper(strings.TrimSpace(v))
+	if n := strings.Index("123", kind); len(kind) == 1 && n >= 0 {
+		kind = []string{experiments.AttackSingleImage, experiments.AttackSingleLabel, experiments.AttackMultiLabel}[n]
 	}
-	return "", usagef("--attack %q: want I, II or III", v)
+	a, err := experiments.LookupAttack(kind)
+	if err != nil {
+		return nil, usagef("--attack: %v", err)
+	}
+	return a, nil
 }
 
 // parseTarget reads random, centroid, row:ID or path:IMAGE.

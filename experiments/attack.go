@@ -1,0 +1,70 @@
+package experiments
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/mmpoison/mmpoison/dataset"
+)
+
+// Attack is a poisoning attack under the kind a config names it by: how many
+// A2B goals it takes, whether it needs a target image, and its poisoning
+// step. Each attack is one file, attack_KIND.go, that registers itself.
+type Attack struct {
+	Kind    string // e.g. "II"
+	Summary string // one line for help texts
+	// MinGoals and MaxGoals bound the number of goals (MaxGoals 0: no bound).
+	MinGoals, MaxGoals int
+	// NeedsTarget says the attack takes one target image x* (ChooseTarget).
+	NeedsTarget bool
+	// Poison builds the poisoned training set from a spec already checked
+	// against the rules above (see the package's Poison).
+	Poison func(ds *dataset.Dataset, spec AttackSpec, target *dataset.Row) (*dataset.Dataset, *Manifest, error)
+}
+
+// attacks are in registration order, the reports' order: the files
+// attack_*.go initialise in name order (attack_i, attack_ii, attack_iii, …).
+var attacks []*Attack
+
+// RegisterAttack makes a available by its kind. Registering a kind twice is
+// a programming error and panics.
+func RegisterAttack(a *Attack) {
+	if _, err := LookupAttack(a.Kind); err == nil {
+		panic("experiments: attack " + a.Kind + " registered twice")
+	}
+	attacks = append(attacks, a)
+}
+
+// LookupAttack returns the attack of a kind; the error lists the known kinds.
+func LookupAttack(kind string) (*Attack, error) {
+	for _, a := range attacks {
+		if a.Kind == kind {
+			return a, nil
+		}
+	}
+	return nil, fmt.Errorf("unknown attack kind %q: want %s", kind, strings.Join(AttackKinds(), ", "))
+}
+
+// AttackKinds lists the registered kinds in order.
+func AttackKinds() []string {
+	kinds := make([]string, len(attacks))
+	for i, a := range attacks {
+		kinds[i] = a.Kind
+	}
+	return kinds
+}
+
+// CheckGoalCount reports a goal list of n goals the attack cannot take.
+func (a *Attack) CheckGoalCount(n int) error {
+	switch {
+	case a.MinGoals == 1 && a.MaxGoals == 1 && n != 1:
+		return fmt.Errorf("attack %s: needs exactly one goal, got %d", a.Kind, n)
+	case a.MaxGoals == a.MinGoals && n != a.MinGoals:
+		return fmt.Errorf("attack %s: needs exactly %d goals, got %d", a.Kind, a.MinGoals, n)
+	case n < a.MinGoals:
+		return fmt.Errorf("attack %s: needs at least %d goals, got %d", a.Kind, a.MinGoals, n)
+	case a.MaxGoals > 0 && n > a.MaxGoals:
+		return fmt.Errorf("attack %s: takes at most %d goals, got %d", a.Kind, a.MaxGoals, n)
+	}
+	return nil
+}
