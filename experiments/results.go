@@ -18,25 +18,20 @@ const (
 	DefenseFinetune = "finetune" // post-training clean fine-tuning
 )
 
-// FilterModes are the filter's rules for choosing what to drop (FilterConfig.Mode).
+// FilterModes are the filter's rules for choosing what to drop: "filter"
+// in a config means filter-MODE for its filter.mode.
 var FilterModes = []string{"gamma", "percent", "labelled"}
 
-// FilterMode reports whether defense is the pre-training filter and under
-// which rule: "filter" takes the config's filter.mode (fallback), and
-// "filter-percent", "filter-labelled" or "filter-gamma" name one, so that
-// one grid can set the rules side by side.
-func FilterMode(defense, fallback string) (string, bool) {
-	if defense == DefenseFilter {
-		return fallback, true
+// ResolveDefense is the registered defense a config's name stands for:
+// "filter" takes filter.mode's rule (mode), every other name itself.
+func ResolveDefense(name, mode string) (*Defense, error) {
+	if name == DefenseFilter {
+		if !slices.Contains(FilterModes, mode) {
+			return nil, fmt.Errorf("filter.mode: %q is not one of %s", mode, strings.Join(FilterModes, ", "))
+		}
+		name += "-" + mode
 	}
-	mode, ok := strings.CutPrefix(defense, DefenseFilter+"-")
-	return mode, ok && slices.Contains(FilterModes, mode)
-}
-
-// ValidDefense reports whether d names a defense.
-func ValidDefense(d string) bool {
-	_, filter := FilterMode(d, "percent")
-	return filter || d == DefenseNone || d == DefenseFinetune
+	return LookupDefense(name)
 }
 
 // Result is one measured number in long format: one row of results.csv.

@@ -11,7 +11,6 @@ import (
 	"os"
 	"slices"
 	"strconv"
-	"strings"
 )
 
 // CSVHeader is the exact column list of results.csv.
@@ -107,8 +106,8 @@ func (r Result) validate() error {
 		{"direction", r.Direction, []string{T2I, I2T}},
 		{"modality", r.Modality, []string{ModalityBoth, ModalityImage, ModalityText}},
 	}
-	if !ValidDefense(r.Defense) {
-		return fmt.Errorf("column defense: %q, want none, finetune, filter or filter-{%s}", r.Defense, strings.Join(FilterModes, ","))
+	if _, err := ResolveDefense(r.Defense, FilterModes[0]); err != nil {
+		return fmt.Errorf("column defense: %w", err)
 	}
 	for _, c := range checks {
 		if !slices.Contains(c.allowed, c.value) {

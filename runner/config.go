@@ -81,13 +81,12 @@ func (a AttackConfig) needsTarget() bool {
 }
 
 // FilterConfig sets the pre-training defense: drop pairs whose cosine
-// distance under the clean model exceeds Gamma, or the Percent most distant,
-// or choose γ on Labelled pairs sampled from the poisoned training set.
+// distance under the clean model exceeds Gamma, or the Percent most distant
+// (default 5), or choose γ on Labelled pairs (default 200) sampled from the
+// poisoned training set. Mode is the rule that "filter" names.
 type FilterConfig struct {
-	Mode     string  `json:"mode,omitempty"` // gamma, percent (default) or labelled
-	Gamma    float64 `json:"gamma,omitempty"`
-	Percent  float64 `json:"percent,omitempty"`  // default 5
-	Labelled int     `json:"labelled,omitempty"` // default 200
+	Mode string `json:"mode,omitempty"` // gamma, percent (default) or labelled
+	experiments.FilterSettings
 }
 
 // FinetuneConfig sets the post-training defense: clean fine-tuning.
@@ -227,8 +226,8 @@ func (c *Config) Validate() error {
 		}
 	}
 	for _, d := range defs {
-		if !experiments.ValidDefense(d) {
-			return fmt.Errorf("defenses: %q is not one of none, filter, filter-percent, filter-labelled, filter-gamma, finetune", d)
+		if _, err := experiments.ResolveDefense(d, c.Filter.Mode); err != nil {
+			return fmt.Errorf("defenses: %w", err)
 		}
 	}
 	if len(c.ZeroShotTemplates) > 0 {

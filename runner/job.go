@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"github.com/mmpoison/mmpoison/experiments"
 	"math"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 
@@ -48,8 +47,12 @@ func (r *Runner) runJob(j Job) ([]experiments.Result, error) {
 
 	var results []experiments.Result
 	train := poisoned
-	if mode, ok := experiments.FilterMode(j.Defense, c.Filter.Mode); ok {
-		kept, fres, err := r.filter(poisoned, man, base, mode, filepath.Join(r.Out, "plots", "filter-"+j.Name))
+	defense, err := experiments.ResolveDefense(j.Defense, c.Filter.Mode)
+	if err != nil {
+		return nil, err
+	}
+	if defense.Stage == experiments.BeforeTraining {
+		kept, fres, err := r.filter(poisoned, man, base, defense, filepath.Join(r.Out, "plots", "filter-"+j.Name))
 		if err != nil {
 			return nil, err
 		}
@@ -94,7 +97,7 @@ func (r *Runner) runJob(j Job) ([]experiments.Result, error) {
 			return nil, err
 		}
 	}
-	if j.Defense == "finetune" {
+	if defense.Stage == experiments.AfterTraining {
 		clean, err := clipmodel.MakeExamples(ds, dataset.Train, r.prep.Images, r.prep.Tok, r.prep.Config.Text.ContextLength)
 		if err != nil {
 			return nil, err
@@ -161,7 +164,7 @@ func EmbedTestImages(m *clipmodel.Model, ds *dataset.Dataset, im *clipmodel.Imag
 
 // filter is the pre-training defense: score every training pair by its
 // cosine distance under the clean model and drop the most distant ones.
-func (r *Runner) filter(ds *dataset.Dataset, man *experiments.Manifest, base experiments.Result, mode, plotBase string) (*dataset.Dataset, []experiments.Result, error) {
+func (r *Runner) filter(ds *dataset.Dataset, man *experiments.Manifest, base experiments.Result, defense *experiments.Defense, plotBase string) (*dataset.Dataset, []experiments.Result, error) {
 	pairs := dataset.Pairs(ds, dataset.Train) // rows without an image are neither scored nor dropped
 	slots := make([]int, len(pairs))
 	captions := make([]string, len(pairs))
@@ -186,29 +189,9 @@ func (r *Runner) filter(ds *dataset.Dataset, man *experiments.Manifest, base exp
 		return nil, nil, err
 	}
 	poisoned := experiments.PoisonedPairMask(ds, pairs, man)
-	cfg := r.Config.Filter
-	gamma := math.NaN()
-	var removed []int
-	switch mode {
-	case "gamma":
-		gamma = cfg.Gamma
-		removed = experiments.FilterByThreshold(dist, gamma)
-	case "percent":
-		if removed, err = experiments.FilterTopPercent(dist, cfg.Percent); err != nil {
-			return nil, nil, err
-		}
-	case "labelled":
-		// A defender hand-labels a small random subset and picks γ on it.
-		rng := rand.New(rand.NewPCG(base.Seed, 0xf17e))
-		idx := rng.Perm(len(dist))[:min(cfg.Labelled, len(dist))]
-		sd, sp := make([]float64, len(idx)), make([]bool, len(idx))
-		for k, i := range idx {
-			sd[k], sp[k] = dist[i], poisoned[i]
-		}
-		if gamma, _, err = experiments.ChooseGamma(sd, sp, "f1"); err != nil {
-			return nil, nil, err
-		}
-		removed = experiments.FilterByThreshold(dist, gamma)
+	removed, gamma, err := defense.Drop(dist, poisoned, r.Config.Filter.FilterSettings, base.Seed)
+	if err != nil {
+		return nil, nil, err
 	}
 	precision, recall := experiments.FilterQuality(removed, poisoned)
 	var cleanD, poisD []float64

@@ -197,15 +197,19 @@ func TestRunChecksGoalsAgainstTheDataFirst(t *testing.T) {
 }
 
 func TestFilterModeNamesTheRule(t *testing.T) {
-	for d, want := range map[string]string{"filter": "percent", "filter-labelled": "labelled", "filter-gamma": "gamma", "filter-percent": "percent"} {
-		if mode, ok := experiments.FilterMode(d, "percent"); !ok || mode != want {
-			t.Errorf("experiments.FilterMode(%q) = %q, %v; want %q", d, mode, ok, want)
+	for d, want := range map[string]string{"filter": "filter-percent", "filter-labelled": "filter-labelled", "filter-gamma": "filter-gamma",
+		"filter-percent": "filter-percent", "finetune": "finetune", "none": "none"} {
+		if def, err := experiments.ResolveDefense(d, "percent"); err != nil || def.Name != want {
+			t.Errorf("ResolveDefense(%q) = %v, %v; want %q", d, def, err, want)
 		}
 	}
-	for _, d := range []string{"none", "finetune", "filter-", "filter-median", "filterx"} {
-		if _, ok := experiments.FilterMode(d, "percent"); ok {
-			t.Errorf("experiments.FilterMode(%q) took it for the filter", d)
+	for _, d := range []string{"filter-", "filter-median", "filterx", "prune"} {
+		if _, err := experiments.ResolveDefense(d, "percent"); err == nil {
+			t.Errorf("ResolveDefense(%q) took it for a defense", d)
 		}
+	}
+	if def, _ := experiments.ResolveDefense("filter-percent", "percent"); def.Stage != experiments.BeforeTraining {
+		t.Errorf("filter-percent acts at stage %v, want before training", def.Stage)
 	}
 	c, err := ParseConfig("x.json", []byte(`{"clean": {"epochs": 1}, "poison": {"epochs": 1}, "ratios": [1],
 		"attacks": [{"kind": "II", "goals": ["a2b"], "defenses": ["filter-percent", "filter-labelled"]}]}`))
