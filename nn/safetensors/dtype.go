@@ -12,27 +12,50 @@ type dtype struct {
 	decode func(b []byte) float32
 }
 
+// readable holds every dtype of the format. Integers widen to the nearest
+// float32, exactly up to 2^24 in magnitude (BatchNorm's int64
+// num_batches_tracked, token ids); F64 rounds to nearest.
 var readable = map[string]dtype{
-	"F32":  {4, func(b []byte) float32 { return math.Float32frombits(binary.LittleEndian.Uint32(b)) }},
-	"F16":  {2, func(b []byte) float32 { return HalfToFloat32(binary.LittleEndian.Uint16(b)) }},
-	"BF16": {2, func(b []byte) float32 { return BFloat16ToFloat32(binary.LittleEndian.Uint16(b)) }},
-}
-
-// known lists the other dtypes of the format, so that an error can tell
-// "valid file, unsupported type" apart from "not a dtype at all".
-var known = map[string]bool{
-	"F64": true, "I64": true, "I32": true, "I16": true, "I8": true, "U8": true,
-	"U16": true, "U32": true, "U64": true, "BOOL": true, "F8_E4M3": true, "F8_E5M2": true,
+	"F32":     {4, func(b []byte) float32 { return math.Float32frombits(binary.LittleEndian.Uint32(b)) }},
+	"F16":     {2, func(b []byte) float32 { return HalfToFloat32(binary.LittleEndian.Uint16(b)) }},
+	"BF16":    {2, func(b []byte) float32 { return BFloat16ToFloat32(binary.LittleEndian.Uint16(b)) }},
+	"F64":     {8, func(b []byte) float32 { return float32(math.Float64frombits(binary.LittleEndian.Uint64(b))) }},
+	"F8_E4M3": {1, func(b []byte) float32 { return float8E4M3ToFloat32(b[0]) }},
+	"F8_E5M2": {1, func(b []byte) float32 { return HalfToFloat32(uint16(b[0]) << 8) }}, // the top byte of a binary16
+	"I64":     {8, func(b []byte) float32 { return float32(int64(binary.LittleEndian.Uint64(b))) }},
+	"I32":     {4, func(b []byte) float32 { return float32(int32(binary.LittleEndian.Uint32(b))) }},
+	"I16":     {2, func(b []byte) float32 { return float32(int16(binary.LittleEndian.Uint16(b))) }},
+	"I8":      {1, func(b []byte) float32 { return float32(int8(b[0])) }},
+	"U64":     {8, func(b []byte) float32 { return float32(binary.LittleEndian.Uint64(b)) }},
+	"U32":     {4, func(b []byte) float32 { return float32(binary.LittleEndian.Uint32(b)) }},
+	"U16":     {2, func(b []byte) float32 { return float32(binary.LittleEndian.Uint16(b)) }},
+	"U8":      {1, func(b []byte) float32 { return float32(b[0]) }},
+	"BOOL":    {1, func(b []byte) float32 { return float32(min(b[0], 1)) }},
 }
 
 func lookupDtype(name string) (dtype, error) {
 	if d, ok := readable[name]; ok {
 		return d, nil
 	}
-	if known[name] {
-		return dtype{}, fmt.Errorf("dtype %s is not supported (only F32, F16 and BF16 can be read; convert the checkpoint to float first)", name)
-	}
 	return dtype{}, fmt.Errorf("unknown dtype %q", name)
+}
+
+// float8E4M3ToFloat32 decodes the OCP E4M3 ("fn") format: bias 7, no
+// infinities, and S.1111.111 is NaN.
+func float8E4M3ToFloat32(v uint8) float32 {
+	sign := float32(1)
+	if v&0x80 != 0 {
+		sign = -1
+	}
+	exp, frac := int(v>>3)&0xf, float32(v&7)
+	switch {
+	case exp == 0xf && v&7 == 7:
+		return float32(math.NaN())
+	case exp == 0: // subnormal: frac/8 · 2^-6
+		return sign * frac / 8 / 64
+	default:
+		return sign * (1 + frac/8) * float32(math.Ldexp(1, exp-7))
+	}
 }
 
 // HalfToFloat32 converts an IEEE 754 binary16 bit pattern to float32 exactly.

@@ -220,7 +220,7 @@ func TestReadMalformed(t *testing.T) {
 		{"duplicate key", rawFile(`{"w":{"dtype":"F32","shape":[],"data_offsets":[0,4]},"w":{"dtype":"F32","shape":[],"data_offsets":[0,4]}}`, f32Bytes(1)), "twice"},
 		{"bad metadata", rawFile(`{"__metadata__":{"a":1}}`, nil), "__metadata__"},
 		{"unknown dtype", rawFile(`{"w":{"dtype":"F17","shape":[2],"data_offsets":[0,8]}}`, f32Bytes(1, 2)), "unknown dtype"},
-		{"unsupported dtype", rawFile(`{"w":{"dtype":"I64","shape":[1],"data_offsets":[0,8]}}`, f32Bytes(1, 2)), "not supported"},
+		{"unknown dtype", rawFile(`{"w":{"dtype":"C64","shape":[1],"data_offsets":[0,8]}}`, f32Bytes(1, 2)), "unknown dtype"},
 		{"negative dim", rawFile(`{"w":{"dtype":"F32","shape":[-2],"data_offsets":[0,8]}}`, f32Bytes(1, 2)), "negative dimension"},
 		{"fractional dim", rawFile(`{"w":{"dtype":"F32","shape":[1.5],"data_offsets":[0,8]}}`, f32Bytes(1, 2)), "bad JSON"},
 		{"no shape", rawFile(`{"w":{"dtype":"F32","data_offsets":[0,8]}}`, f32Bytes(1, 2)), "no shape"},
