@@ -1,6 +1,7 @@
 package experiments
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 )
@@ -19,6 +20,17 @@ func init() {
 		Name: DefenseFilter + "-gamma", Summary: "drop pairs farther apart than filter.gamma", Stage: BeforeTraining,
 		Drop: func(dist []float64, _ []bool, s FilterSettings, _ uint64) ([]int, float64, error) {
 			return FilterByThreshold(dist, s.Gamma), s.Gamma, nil
+		},
+	})
+	RegisterDefense(&Defense{
+		Name: DefenseFilter + "-auto", Summary: "drop pairs beyond the boundary of a two-Gaussian mixture fitted to the distances, with no labels", Stage: BeforeTraining,
+		Drop: func(dist []float64, _ []bool, _ FilterSettings, _ uint64) ([]int, float64, error) {
+			m, err := FitMixture2(dist)
+			if err != nil {
+				return nil, 0, fmt.Errorf("filter-auto: %w", err)
+			}
+			gamma := m.Threshold()
+			return FilterByThreshold(dist, gamma), gamma, nil
 		},
 	})
 	RegisterDefense(&Defense{

@@ -7,7 +7,7 @@ import (
 )
 
 func TestThePapersDefensesAreRegistered(t *testing.T) {
-	want := []string{"filter-gamma", "filter-labelled", "filter-percent", "finetune", "none"}
+	want := []string{"filter-auto", "filter-gamma", "filter-labelled", "filter-percent", "finetune", "none"}
 	if got := DefenseNames(); !slices.Equal(got, want) {
 		t.Fatalf("defenses %v, want %v", got, want)
 	}

@@ -20,7 +20,7 @@ const (
 
 // FilterModes are the filter's rules for choosing what to drop: "filter"
 // in a config means filter-MODE for its filter.mode.
-var FilterModes = []string{"gamma", "percent", "labelled"}
+var FilterModes = []string{"gamma", "percent", "labelled", "auto"}
 
 // ResolveDefense is the registered defense a config's name stands for:
 // "filter" takes filter.mode's rule (mode), every other name itself.
