@@ -17,6 +17,7 @@ type entry struct {
 // info is a header entry after checking, with its position in the data buffer.
 type info struct {
 	name       string
+	dtypeName  string
 	dtype      dtype
 	shape      []int
 	numel      int64
@@ -111,5 +112,5 @@ func checkEntry(name string, e entry, bufLen int64) (info, error) {
 		return info{}, fmt.Errorf("tensor %q: data_offsets [%d, %d] hold %d bytes but shape %v of %s needs %d",
 			name, begin, end, end-begin, *e.Shape, e.DType, numel*int64(dt.size))
 	}
-	return info{name: name, dtype: dt, shape: shape, numel: numel, begin: begin, end: end}, nil
+	return info{name: name, dtypeName: e.DType, dtype: dt, shape: shape, numel: numel, begin: begin, end: end}, nil
 }

@@ -38,39 +38,39 @@ func decode(name string, r io.ReaderAt, size int64) ([]Tensor, map[string]string
 	return ts, meta, nil
 }
 
-func decodeUnnamed(r io.ReaderAt, size int64) ([]Tensor, map[string]string, error) {
-	if size < 8 {
-		return nil, nil, fmt.Errorf("file is %d bytes, too short for the 8-byte header length", size)
-	}
-	var prefix [8]byte
-	if _, err := r.ReadAt(prefix[:], 0); err != nil {
-		return nil, nil, fmt.Errorf("reading header length: %w", err)
-	}
-	n := binary.LittleEndian.Uint64(prefix[:])
-	switch {
-	case n > uint64(size-8):
-		return nil, nil, fmt.Errorf("bad header length %d: larger than the %d bytes after it (truncated or not a safetensors file)", n, size-8)
-	case n > maxHeader:
-		return nil, nil, fmt.Errorf("bad header length %d: over the %d-byte limit", n, maxHeader)
-	case n < 2:
-		return nil, nil, fmt.Errorf("bad header length %d: too short for a JSON object", n)
-	}
-	hdr := make([]byte, n)
-	if _, err := r.ReadAt(hdr, 8); err != nil {
-		return nil, nil, fmt.Errorf("reading header: %w", err)
-	}
-	dataStart := 8 + int64(n)
-	infos, meta, err := parseHeader(hdr, size-dataStart)
+// Entry describes one stored tensor as its header does.
+type Entry struct {
+	Name  string
+	DType string // as stored: F32, F16, BF16, I64, …
+	Shape []int
+}
+
+// Describe reads only the header of a safetensors file: its tensors in data
+// order, with their stored dtypes and shapes, and its metadata.
+func Describe(path string) ([]Entry, map[string]string, error) {
+	f, err := os.Open(path)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("safetensors: %w", err)
 	}
-	sort.Slice(infos, func(i, j int) bool {
-		if infos[i].begin != infos[j].begin {
-			return infos[i].begin < infos[j].begin
-		}
-		return infos[i].name < infos[j].name
-	})
-	if err := checkOverlap(infos); err != nil {
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, nil, fmt.Errorf("safetensors %s: %w", path, err)
+	}
+	infos, meta, _, err := readHeader(f, st.Size())
+	if err != nil {
+		return nil, nil, fmt.Errorf("safetensors %s: %w", path, err)
+	}
+	out := make([]Entry, len(infos))
+	for i, in := range infos {
+		out[i] = Entry{Name: in.name, DType: in.dtypeName, Shape: in.shape}
+	}
+	return out, meta, nil
+}
+
+func decodeUnnamed(r io.ReaderAt, size int64) ([]Tensor, map[string]string, error) {
+	infos, meta, dataStart, err := readHeader(r, size)
+	if err != nil {
 		return nil, nil, err
 	}
 	tensors := make([]Tensor, len(infos))
@@ -83,6 +83,46 @@ func decodeUnnamed(r io.ReaderAt, size int64) ([]Tensor, map[string]string, erro
 		tensors[i] = Tensor{Name: in.name, Shape: in.shape, Data: data}
 	}
 	return tensors, meta, nil
+}
+
+// readHeader reads and checks the header: the tensors sorted by where their
+// data begins, none overlapping, and the offset of the data buffer.
+func readHeader(r io.ReaderAt, size int64) ([]info, map[string]string, int64, error) {
+	if size < 8 {
+		return nil, nil, 0, fmt.Errorf("file is %d bytes, too short for the 8-byte header length", size)
+	}
+	var prefix [8]byte
+	if _, err := r.ReadAt(prefix[:], 0); err != nil {
+		return nil, nil, 0, fmt.Errorf("reading header length: %w", err)
+	}
+	n := binary.LittleEndian.Uint64(prefix[:])
+	switch {
+	case n > uint64(size-8):
+		return nil, nil, 0, fmt.Errorf("bad header length %d: larger than the %d bytes after it (truncated or not a safetensors file)", n, size-8)
+	case n > maxHeader:
+		return nil, nil, 0, fmt.Errorf("bad header length %d: over the %d-byte limit", n, maxHeader)
+	case n < 2:
+		return nil, nil, 0, fmt.Errorf("bad header length %d: too short for a JSON object", n)
+	}
+	hdr := make([]byte, n)
+	if _, err := r.ReadAt(hdr, 8); err != nil {
+		return nil, nil, 0, fmt.Errorf("reading header: %w", err)
+	}
+	dataStart := 8 + int64(n)
+	infos, meta, err := parseHeader(hdr, size-dataStart)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	sort.Slice(infos, func(i, j int) bool {
+		if infos[i].begin != infos[j].begin {
+			return infos[i].begin < infos[j].begin
+		}
+		return infos[i].name < infos[j].name
+	})
+	if err := checkOverlap(infos); err != nil {
+		return nil, nil, 0, err
+	}
+	return infos, meta, dataStart, nil
 }
 
 // checkOverlap rejects tensors whose byte ranges share bytes (infos sorted by begin).

@@ -1,0 +1,187 @@
+package clipmodel
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/mmpoison/mmpoison/nn/safetensors"
+	"github.com/mmpoison/mmpoison/text"
+	"github.com/mmpoison/mmpoison/vision"
+)
+
+// InferOptions are what a state dict's shapes cannot tell.
+type InferOptions struct {
+	// Act is both towers' activation; "" means quick_gelu, OpenAI's.
+	Act string
+	// VisionHeads and TextHeads override OpenAI's rule: width/64 for the
+	// Transformers, width·32/64 for the ResNet's attention pool.
+	VisionHeads, TextHeads int
+}
+
+// InferConfig reads a model config from the tensor shapes of a state dict
+// with OpenAI CLIP's names, as OpenAI's build_model does: the image tower is
+// a ViT when visual.proj is present and a modified ResNet otherwise; widths,
+// depths, patch, resolution, context, vocabulary and embedding size follow
+// from the shapes, heads from the widths.
+func InferConfig(shapes map[string][]int, opt InferOptions) (Config, error) {
+	dim := func(name string, axis int) (int, error) {
+		s, ok := shapes[name]
+		if !ok || axis >= len(s) {
+			return 0, fmt.Errorf("infer config: no tensor %s (with axis %d): not a CLIP state dict with OpenAI's names", name, axis)
+		}
+		return s[axis], nil
+	}
+	act := opt.Act
+	if act == "" {
+		act = "quick_gelu"
+	}
+	var c Config
+	var err error
+	must := func(v int, e error) int {
+		if err == nil {
+			err = e
+		}
+		return v
+	}
+
+	textWidth := must(dim("ln_final.weight", 0))
+	c.EmbedDim = must(dim("text_projection", 1))
+	c.Text = text.Config{
+		ContextLength: must(dim("positional_embedding", 0)),
+		VocabSize:     must(dim("token_embedding.weight", 0)),
+		Width:         textWidth,
+		Heads:         orDefault(opt.TextHeads, textWidth/64),
+		Layers:        countBlocks(shapes, "transformer.resblocks."),
+		MLPRatio:      mlpRatio(shapes, "transformer.resblocks.0.mlp.c_fc.weight", textWidth),
+		Act:           act,
+	}
+	if _, vit := shapes["visual.proj"]; vit {
+		width := must(dim("visual.conv1.weight", 0))
+		patch := must(dim("visual.conv1.weight", 3))
+		grid, e := squareSide(must(dim("visual.positional_embedding", 0)) - 1)
+		if err == nil {
+			err = e
+		}
+		c.Vision = vision.Config{
+			Type: "vit", ImageSize: patch * grid, Width: width, PatchSize: patch,
+			Layers:    []int{countBlocks(shapes, "visual.transformer.resblocks.")},
+			Heads:     orDefault(opt.VisionHeads, width/64),
+			MLPRatio:  mlpRatio(shapes, "visual.transformer.resblocks.0.mlp.c_fc.weight", width),
+			Act:       act,
+			PatchBias: shapes["visual.conv1.bias"] != nil,
+			NoLNPre:   shapes["visual.ln_pre.weight"] == nil,
+		}
+	} else {
+		side, e := squareSide(must(dim("visual.attnpool.positional_embedding", 0)) - 1)
+		if err == nil {
+			err = e
+		}
+		layers := make([]int, 4)
+		for b := range layers {
+			layers[b] = countBlocks(shapes, "visual.layer"+strconv.Itoa(b+1)+".")
+		}
+		c.Vision = vision.Config{Type: "modified_resnet", ImageSize: 32 * side, Width: must(dim("visual.layer1.0.conv1.weight", 0)),
+			Layers: layers, Heads: opt.VisionHeads}
+	}
+	if err != nil {
+		return Config{}, err
+	}
+	return c, c.Validate()
+}
+
+// countBlocks counts the distinct block indices i of keys prefix+"i.…".
+func countBlocks(shapes map[string][]int, prefix string) int {
+	seen := map[string]bool{}
+	for name := range shapes {
+		if rest, ok := strings.CutPrefix(name, prefix); ok {
+			if i, _, ok := strings.Cut(rest, "."); ok {
+				seen[i] = true
+			}
+		}
+	}
+	return len(seen)
+}
+
+// mlpRatio is the hidden width of the first block's MLP over the model
+// width, 0 (the default of 4) when it is 4 or the tensor is absent.
+func mlpRatio(shapes map[string][]int, name string, width int) float64 {
+	s := shapes[name]
+	if len(s) == 0 || width == 0 || s[0] == 4*width {
+		return 0
+	}
+	return float64(s[0]) / float64(width)
+}
+
+func squareSide(n int) (int, error) {
+	side := int(math.Round(math.Sqrt(float64(n))))
+	if side < 1 || side*side != n {
+		return 0, fmt.Errorf("infer config: %d positional embeddings after the class token are not a square grid", n)
+	}
+	return side, nil
+}
+
+func orDefault(v, d int) int {
+	if v != 0 {
+		return v
+	}
+	return d
+}
+
+// WeightsInfo describes a weights file: what `mmpoison weights inspect`
+// prints.
+type WeightsInfo struct {
+	Path    string         `json:"path"`
+	Format  string         `json:"format"` // "mmpoison checkpoint" or "safetensors state dict"
+	Tensors int            `json:"tensors"`
+	Params  int64          `json:"params"` // elements of the model's tensors
+	DTypes  map[string]int `json:"dtypes"` // stored dtype → tensor count
+	Step    int            `json:"step,omitempty"`
+	// Config is the checkpoint's own for an mmpoison checkpoint, else
+	// inferred from the shapes (Inferred).
+	Config   Config `json:"config"`
+	Inferred bool   `json:"inferred"`
+}
+
+// DescribeWeights reads a safetensors file's header (not its data) and says
+// what it holds.
+func DescribeWeights(path string, opt InferOptions) (*WeightsInfo, error) {
+	entries, meta, err := safetensors.Describe(path)
+	if err != nil {
+		return nil, err
+	}
+	info := &WeightsInfo{Path: path, Format: "safetensors state dict", DTypes: map[string]int{}}
+	shapes := map[string][]int{}
+	for _, e := range entries {
+		name := e.Name
+		if _, ok := meta[metaKey]; ok {
+			var isModel bool
+			if name, isModel = strings.CutPrefix(name, modelPrefix); !isModel {
+				continue // optimiser state
+			}
+		}
+		info.Tensors++
+		info.DTypes[e.DType]++
+		n := int64(1)
+		for _, d := range e.Shape {
+			n *= int64(d)
+		}
+		info.Params += n
+		shapes[name] = e.Shape
+	}
+	if raw, ok := meta[metaKey]; ok {
+		var st TrainState
+		if err := json.Unmarshal([]byte(raw), &st); err != nil {
+			return nil, fmt.Errorf("checkpoint %s: bad metadata: %w", path, err)
+		}
+		info.Format, info.Step, info.Config = "mmpoison checkpoint", st.Step, st.Model
+		return info, nil
+	}
+	if info.Config, err = InferConfig(shapes, opt); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	info.Inferred = true
+	return info, nil
+}

@@ -1,0 +1,65 @@
+package clipmodel
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/mmpoison/mmpoison/nn"
+)
+
+func stateShapes(t *testing.T, cfg Config) map[string][]int {
+	t.Helper()
+	m, err := New(cfg, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shapes := map[string][]int{}
+	for _, n := range nn.StateList(m) {
+		shapes[n.Name] = n.Tensor.Shape
+	}
+	return shapes
+}
+
+// The config inferred from a model's state dict is the config it was built
+// from, for OpenAI's two layouts at their real sizes and small ones.
+func TestInferConfigFromShapes(t *testing.T) {
+	small := func(name string) Config {
+		c, err := LoadConfig(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	vit := small("ViT-B-32")
+	vit.Vision.Width, vit.Vision.Heads, vit.Vision.Layers, vit.Vision.ImageSize, vit.Vision.PatchSize = 128, 2, []int{2}, 48, 16
+	vit.Text.Width, vit.Text.Heads, vit.Text.Layers, vit.Text.VocabSize, vit.Text.ContextLength, vit.EmbedDim = 128, 2, 3, 500, 20, 64
+	rn := small("RN50")
+	rn.Vision.Width, rn.Vision.Layers, rn.Vision.ImageSize = 16, []int{1, 2, 1, 1}, 64
+	rn.Text.Width, rn.Text.Heads, rn.Text.Layers, rn.Text.VocabSize, rn.Text.ContextLength, rn.EmbedDim = 64, 1, 1, 300, 16, 32
+	cases := map[string]Config{"small ViT": vit, "small RN": rn, "ViT-B-32": small("ViT-B-32"), "RN50": small("RN50")}
+	for name, want := range cases {
+		if testing.Short() && !strings.HasPrefix(name, "small") {
+			continue
+		}
+		got, err := InferConfig(stateShapes(t, want), InferOptions{})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		want.Name, want.Comment = "", ""
+		if want.Vision.Act == "" && want.Vision.Type == "vit" {
+			want.Vision.Act = "quick_gelu"
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: inferred\n%+v\nwant\n%+v", name, got, want)
+		}
+	}
+}
+
+func TestInferConfigNamesWhatIsMissing(t *testing.T) {
+	shapes := stateShapes(t, func() Config { c, _ := LoadConfig("tiny"); c.Text.VocabSize = 100; return c }())
+	delete(shapes, "ln_final.weight")
+	if _, err := InferConfig(shapes, InferOptions{}); err == nil || !strings.Contains(err.Error(), "ln_final.weight") {
+		t.Errorf("without ln_final: %v, want an error naming it", err)
+	}
+}

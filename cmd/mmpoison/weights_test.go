@@ -1,0 +1,65 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mmpoison/mmpoison/clipmodel"
+	"github.com/mmpoison/mmpoison/nn"
+	"github.com/mmpoison/mmpoison/nn/safetensors"
+)
+
+// inspect tells a bare state dict (config inferred) from an mmpoison
+// checkpoint (config recorded), and the flags may follow the file.
+func TestWeightsInspect(t *testing.T) {
+	cfg, err := clipmodel.LoadConfig("tiny")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Text.VocabSize = 300
+	m, err := clipmodel.New(cfg, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	bare := filepath.Join(dir, "bare.safetensors")
+	var ts []safetensors.Tensor
+	for _, n := range nn.StateList(m) {
+		ts = append(ts, safetensors.Tensor{Name: n.Name, Shape: n.Tensor.Shape, Data: n.Tensor.Data})
+	}
+	if err := safetensors.Write(bare, ts, nil); err != nil {
+		t.Fatal(err)
+	}
+	ckpt := filepath.Join(dir, "ckpt.safetensors")
+	if err := clipmodel.SaveCheckpoint(ckpt, m, nil, clipmodel.TrainState{Step: 7, Model: cfg}); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := runWeights([]string{"inspect", bare, "--act", "gelu", "--json"}, &out); err != nil {
+		t.Fatal(err)
+	}
+	var info clipmodel.WeightsInfo
+	if err := json.Unmarshal(out.Bytes(), &info); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	if !info.Inferred || info.Config.Text.VocabSize != 300 || info.Config.Vision.Type != "vit" || info.DTypes["F32"] != info.Tensors {
+		t.Errorf("bare state dict: %+v", info)
+	}
+	out.Reset()
+	if err := runWeights([]string{"inspect", ckpt}, &out); err != nil {
+		t.Fatal(err)
+	}
+	if s := out.String(); !strings.Contains(s, "mmpoison checkpoint at step 7") || !strings.Contains(s, "recorded in the checkpoint") {
+		t.Errorf("checkpoint:\n%s", s)
+	}
+	checkExits(t, []exitCase{
+		{[]string{"weights"}, 2},
+		{[]string{"weights", "inspect"}, 2},
+		{[]string{"weights", "inspect", bare, "--act", "relu"}, 2},
+		{[]string{"weights", "inspect", filepath.Join(dir, "absent.safetensors")}, 2},
+		{[]string{"weights", "inspect", "--help"}, 0},
+	})
+}
