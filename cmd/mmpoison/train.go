@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 
 	"github.com/mmpoison/mmpoison/autograd"
 	"github.com/mmpoison/mmpoison/clipmodel"
@@ -93,7 +94,7 @@ func runTrain(args []string) error {
 	var t trainFlags
 	d.register(fs)
 	t.register(fs, 10)
-	model := fs.String("model", "tiny", "model config: a preset ("+joinPresets()+") or a JSON file")
+	model := fs.String("model", "", "model config: a preset ("+joinPresets()+") or a JSON file (default: the config of --init, recorded or inferred from its shapes, else tiny)")
 	initFrom := fs.String("init", "", "start from these weights (a checkpoint or OpenAI-named safetensors)")
 	freeze := fs.String("freeze", "", "keep one tower fixed: image or text")
 	out := fs.String("out", "", "output folder: checkpoint, metrics.jsonl, tokenizer (required)")
@@ -136,9 +137,9 @@ func runTrain(args []string) error {
 		return usagef("%v", err)
 	}
 	t.apply()
-	cfg, err := clipmodel.LoadConfig(*model)
+	cfg, err := trainConfig(*model, *initFrom)
 	if err != nil {
-		return usageError{err.Error()}
+		return err
 	}
 	prep, err := d.load(cfg)
 	if err != nil {
@@ -240,4 +241,28 @@ func appendEpochRecall(path string, rec epochRecall) error {
 		return err
 	}
 	return experiments.WriteFileAtomic(path, append(append(kept, line...), '\n'))
+}
+
+// trainConfig is the model config named by --model, else the one --init's
+// weights carry or imply, else tiny.
+func trainConfig(model, initFrom string) (clipmodel.Config, error) {
+	if model == "" && initFrom != "" {
+		info, err := clipmodel.DescribeWeights(initFrom, clipmodel.InferOptions{})
+		if err != nil {
+			return clipmodel.Config{}, fmt.Errorf("--init: %w (give --model to name the config)", err)
+		}
+		cfg := info.Config
+		if cfg.Name == "" {
+			cfg.Name = strings.TrimSuffix(filepath.Base(initFrom), filepath.Ext(initFrom))
+		}
+		return cfg, nil
+	}
+	if model == "" {
+		model = "tiny"
+	}
+	cfg, err := clipmodel.LoadConfig(model)
+	if err != nil {
+		return cfg, usageError{err.Error()}
+	}
+	return cfg, nil
 }

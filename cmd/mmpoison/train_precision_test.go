@@ -127,3 +127,25 @@ func TestTrainFlagDefaultsAreTheLibrarys(t *testing.T) {
 		t.Errorf("flag defaults %+v\nwant %+v", tf.opt, want)
 	}
 }
+
+// Without --model, train takes the config of its --init weights: recorded
+// in a checkpoint, or inferred from a bare state dict's shapes.
+func TestTrainTakesTheConfigOfItsInitWeights(t *testing.T) {
+	work := t.TempDir()
+	common := []string{"--data", "shapes:n=64,test=2", "--tokenizer", "learn:100", "--epochs", "1", "--batch", "32",
+		"--threads", "1", "--cache-dir", filepath.Join(work, "cache")}
+	first := filepath.Join(work, "first")
+	checkExits(t, []exitCase{{append([]string{"train", "--model", "tiny", "--out", first}, common...), 0}})
+	ckpt := filepath.Join(first, clipmodel.CheckpointFile)
+	second := filepath.Join(work, "second")
+	checkExits(t, []exitCase{{append([]string{"train", "--init", ckpt, "--out", second}, common...), 0}})
+	st, _, _, err := clipmodel.ReadCheckpoint(filepath.Join(second, clipmodel.CheckpointFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tiny, _ := clipmodel.LoadConfig("tiny")
+	if st.Model.Vision.Width != tiny.Vision.Width || st.Model.Text.Layers != tiny.Text.Layers {
+		t.Errorf("second run's model %+v, want tiny's dimensions", st.Model)
+	}
+	checkExits(t, []exitCase{{append([]string{"train", "--init", filepath.Join(work, "nothing.safetensors"), "--out", filepath.Join(work, "x")}, common...), 2}})
+}
