@@ -100,7 +100,13 @@ func fileExists(path string) bool {
 
 // LoadWeightsFile loads weights into m from an mmpoison checkpoint or, when
 // the file has no training state, from safetensors with OpenAI's names.
+//
+// path may be a Hugging Face or open_clip folder (see DescribeWeights).
 func LoadWeightsFile(m *Model, path string) error {
+	path, _, err := resolveWeights(path, InferOptions{})
+	if err != nil {
+		return err
+	}
 	_, weights, _, err := ReadCheckpoint(path)
 	if err != nil {
 		return LoadWeights(m, path, true)

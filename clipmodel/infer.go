@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -147,7 +149,15 @@ type WeightsInfo struct {
 
 // DescribeWeights reads a safetensors file's header (not its data) and says
 // what it holds.
+//
+// path may also be a Hugging Face CLIPModel folder (model.safetensors,
+// with config.json giving the heads and activation) or an open_clip folder
+// (open_clip_model.safetensors).
 func DescribeWeights(path string, opt InferOptions) (*WeightsInfo, error) {
+	path, opt, err := resolveWeights(path, opt)
+	if err != nil {
+		return nil, err
+	}
 	entries, meta, err := safetensors.Describe(path)
 	if err != nil {
 		return nil, err
@@ -179,9 +189,67 @@ func DescribeWeights(path string, opt InferOptions) (*WeightsInfo, error) {
 		info.Format, info.Step, info.Config = "mmpoison checkpoint", st.Step, st.Model
 		return info, nil
 	}
+	names := make([]string, 0, len(shapes))
+	for n := range shapes {
+		names = append(names, n)
+	}
+	if IsHFLayout(names) {
+		info.Format = "safetensors state dict, Hugging Face names"
+		if shapes, err = FromHFShapes(shapes); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+	}
+	for n := range shapes {
+		if isIgnoredKey(n) {
+			delete(shapes, n)
+		}
+	}
 	if info.Config, err = InferConfig(shapes, opt); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	info.Inferred = true
 	return info, nil
+}
+
+// resolveWeights finds the weights file of a folder and, for a Hugging Face
+// folder, fills opt's unset heads and activation from its config.json.
+func resolveWeights(path string, opt InferOptions) (string, InferOptions, error) {
+	st, err := os.Stat(path)
+	if err != nil || !st.IsDir() {
+		return path, opt, err
+	}
+	dir := path
+	for _, name := range []string{"model.safetensors", "open_clip_model.safetensors"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+			path = filepath.Join(dir, name)
+			break
+		}
+	}
+	if path == dir {
+		return "", opt, fmt.Errorf("%s: a folder without model.safetensors (Hugging Face) or open_clip_model.safetensors (open_clip)", dir)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "config.json"))
+	if err != nil {
+		return path, opt, nil // no config: OpenAI's rules
+	}
+	var hf struct {
+		Text   hfTowerConfig `json:"text_config"`
+		Vision hfTowerConfig `json:"vision_config"`
+	}
+	if err := json.Unmarshal(b, &hf); err != nil {
+		return "", opt, fmt.Errorf("%s: %w", filepath.Join(dir, "config.json"), err)
+	}
+	opt.TextHeads = orDefault(opt.TextHeads, hf.Text.Heads)
+	opt.VisionHeads = orDefault(opt.VisionHeads, hf.Vision.Heads)
+	if opt.Act == "" {
+		opt.Act = hf.Text.Act
+	}
+	return path, opt, nil
+}
+
+// hfTowerConfig is the part of a transformers CLIP tower config that shapes
+// cannot tell.
+type hfTowerConfig struct {
+	Heads int    `json:"num_attention_heads"`
+	Act   string `json:"hidden_act"`
 }

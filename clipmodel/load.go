@@ -23,7 +23,8 @@ func isIgnoredKey(name string) bool {
 }
 
 // LoadWeights reads a safetensors state dict with OpenAI CLIP's names (see
-// scripts/convert_openai_clip.py) into m, in place. Known non-weight
+// scripts/convert_openai_clip.py) or transformers' CLIPModel names (renamed
+// by FromHFNames) into m, in place. Known non-weight
 // entries are ignored. A shape mismatch is always an error; with strict,
 // every other key must match too, except BatchNorm's num_batches_tracked,
 // which only counts training steps and some checkpoints omit. Nothing is
@@ -34,9 +35,16 @@ func LoadWeights(m *Model, path string, strict bool) error {
 		return fmt.Errorf("load weights %s: %w", path, err)
 	}
 	src := make(map[string]*autograd.Tensor, len(tensors))
+	var names []string
 	for _, t := range tensors {
 		if !isIgnoredKey(t.Name) {
 			src[t.Name] = autograd.New(t.Data, t.Shape...)
+			names = append(names, t.Name)
+		}
+	}
+	if IsHFLayout(names) {
+		if src, err = FromHFNames(src); err != nil {
+			return fmt.Errorf("load weights %s: %w", path, err)
 		}
 	}
 	// Fill absent step counters with the model's own, so strict loading

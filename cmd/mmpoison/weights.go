@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/mmpoison/mmpoison/clipmodel"
+	"github.com/mmpoison/mmpoison/nn/safetensors"
 )
 
 func init() {
@@ -19,16 +20,18 @@ func init() {
 
 func runWeights(args []string, w io.Writer) error {
 	if len(args) == 0 {
-		return usagef("missing subcommand: want inspect")
+		return usagef("missing subcommand: want inspect or convert")
 	}
 	switch args[0] {
 	case "inspect":
 		return runWeightsInspect(args[1:], w)
+	case "convert":
+		return runWeightsConvert(args[1:], w)
 	case "-h", "-help", "--help", "help":
-		fmt.Fprintln(os.Stdout, "Usage: mmpoison weights SUBCOMMAND [flags]\n\nSubcommands:\n  inspect  the format, tensors, dtypes and model config of a safetensors file")
+		fmt.Fprintln(os.Stdout, "Usage: mmpoison weights SUBCOMMAND [flags]\n\nSubcommands:\n  inspect  the format, tensors, dtypes and model config of a safetensors file or folder\n  convert  rewrite weights as F32 safetensors under OpenAI's or Hugging Face's names")
 		return flag.ErrHelp
 	}
-	return usagef("unknown subcommand %q: want inspect", args[0])
+	return usagef("unknown subcommand %q: want inspect or convert", args[0])
 }
 
 func runWeightsInspect(args []string, w io.Writer) error {
@@ -80,5 +83,46 @@ func runWeightsInspect(args []string, w io.Writer) error {
 	}
 	cfg, _ := json.MarshalIndent(info.Config, "", "  ")
 	_, err = fmt.Fprintf(w, "model config, %s:\n%s\n", how, cfg)
+	return err
+}
+
+func runWeightsConvert(args []string, w io.Writer) error {
+	fs := newFlags("weights convert", "weights convert IN OUT.safetensors [--names openai|hf]")
+	names := fs.String("names", "openai", "names to write: openai (this project's, OpenAI CLIP's) or hf (transformers' CLIPModel)")
+	if err := fs.Parse(args); err != nil {
+		return parse(fs, args)
+	}
+	if fs.NArg() < 2 {
+		return usagef("want IN and OUT: weights convert IN OUT.safetensors")
+	}
+	in, out := fs.Arg(0), fs.Arg(1)
+	if err := parse(fs, fs.Args()[2:]); err != nil {
+		return err
+	}
+	if *names != "openai" && *names != "hf" {
+		return usagef("--names %q: want openai or hf", *names)
+	}
+	sd, err := clipmodel.ReadStateDict(in)
+	if err != nil {
+		return err
+	}
+	if *names == "hf" {
+		if sd, err = clipmodel.ToHFNames(sd); err != nil {
+			return err
+		}
+	}
+	keys := make([]string, 0, len(sd))
+	for k := range sd {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	ts := make([]safetensors.Tensor, len(keys))
+	for i, k := range keys {
+		ts[i] = safetensors.Tensor{Name: k, Shape: sd[k].Shape, Data: sd[k].Data}
+	}
+	if err := safetensors.Write(out, ts, nil); err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(w, "wrote %d tensors with %s names to %s\n", len(ts), *names, out)
 	return err
 }

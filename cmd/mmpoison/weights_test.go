@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -61,5 +62,60 @@ func TestWeightsInspect(t *testing.T) {
 		{[]string{"weights", "inspect", bare, "--act", "relu"}, 2},
 		{[]string{"weights", "inspect", filepath.Join(dir, "absent.safetensors")}, 2},
 		{[]string{"weights", "inspect", "--help"}, 0},
+	})
+}
+
+// convert writes a checkpoint's model under transformers' names and back,
+// bit for bit.
+func TestWeightsConvertRoundTrip(t *testing.T) {
+	cfg, err := clipmodel.LoadConfig("tiny")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Text.VocabSize = 300
+	m, err := clipmodel.New(cfg, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	ckpt, hf, back := filepath.Join(dir, "ckpt.safetensors"), filepath.Join(dir, "hf.safetensors"), filepath.Join(dir, "back.safetensors")
+	if err := clipmodel.SaveCheckpoint(ckpt, m, nil, clipmodel.TrainState{Model: cfg}); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := runWeights([]string{"convert", ckpt, hf, "--names", "hf"}, &out); err != nil {
+		t.Fatal(err)
+	}
+	if err := runWeights([]string{"convert", hf, back}, &out); err != nil {
+		t.Fatal(err)
+	}
+	hfTensors, _, err := safetensors.Read(hf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, x := range hfTensors {
+		names = append(names, x.Name)
+	}
+	if !clipmodel.IsHFLayout(names) || slices.Contains(names, "visual.proj") {
+		t.Errorf("--names hf wrote %v", names)
+	}
+	got, err := clipmodel.ReadStateDict(back)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := nn.StateDict(m)
+	if len(got) != len(want) {
+		t.Fatalf("%d tensors back, want %d", len(got), len(want))
+	}
+	for name, x := range want {
+		y := got[name]
+		if y == nil || !slices.Equal(x.Data, y.Data) {
+			t.Fatalf("%s differs after the round trip", name)
+		}
+	}
+	checkExits(t, []exitCase{
+		{[]string{"weights", "convert", ckpt}, 2},
+		{[]string{"weights", "convert", ckpt, back, "--names", "timm"}, 2},
 	})
 }
