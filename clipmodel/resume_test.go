@@ -23,6 +23,7 @@ type resumeFixture struct {
 	im          *Images
 	viewLoss    float64 // TrainOptions.ViewLoss of every run
 	captionLoss float64 // and its CaptionLoss
+	captionAug  string  // and its CaptionAugment
 }
 
 func newResumeFixture(t *testing.T, visionType string) *resumeFixture {
@@ -59,7 +60,7 @@ func (f *resumeFixture) train(t *testing.T, dir string, resume bool, stopAfter i
 	// 200 pairs / batch 16 = 12 steps per epoch; checkpoints every 5 steps
 	// and at epoch ends (12, 24, 36), so step 17 is between checkpoints.
 	opt := TrainOptions{Epochs: 3, BatchSize: 16, LR: 1e-3, WarmupSteps: 3, WeightDecay: 0.1, ClipNorm: 1,
-		Seed: 11, CheckpointEvery: 5, OutDir: dir, Resume: resume, StopAfter: stopAfter, ViewLoss: f.viewLoss, CaptionLoss: f.captionLoss}
+		Seed: 11, CheckpointEvery: 5, OutDir: dir, Resume: resume, StopAfter: stopAfter, ViewLoss: f.viewLoss, CaptionLoss: f.captionLoss, CaptionAugment: f.captionAug}
 	_, err = Train(m, f.ex, f.im, opt)
 	return err
 }
@@ -128,6 +129,11 @@ func TestResumeIsBitIdentical(t *testing.T) {
 	t.Run("two views and two captions", func(t *testing.T) {
 		f := newResumeFixture(t, "basic_resnet")
 		f.viewLoss, f.captionLoss = 1, 0.5
+		testResumeIsBitIdentical(t, f)
+	})
+	t.Run("two views and EDA captions", func(t *testing.T) {
+		f := newResumeFixture(t, "basic_resnet")
+		f.viewLoss, f.captionLoss, f.captionAug = 1, 1, CaptionEDA
 		testResumeIsBitIdentical(t, f)
 	})
 }

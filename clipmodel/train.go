@@ -13,6 +13,7 @@ import (
 	"github.com/mmpoison/mmpoison/autograd"
 	"github.com/mmpoison/mmpoison/internal/progress"
 	"github.com/mmpoison/mmpoison/nn"
+	"github.com/mmpoison/mmpoison/text"
 	"github.com/mmpoison/mmpoison/vision"
 )
 
@@ -47,6 +48,10 @@ type TrainOptions struct {
 	// than one, and adds this weight times the two captions' InfoNCE (the
 	// text side of ViewLoss). It implies two views.
 	CaptionLoss float64 `json:"caption_loss,omitempty"`
+	// CaptionAugment is where the second caption comes from: "" or "other"
+	// (another caption of the image), or "eda" (an EDA copy of the first:
+	// CleanCLIP's text augmentation; see text.EDA).
+	CaptionAugment string `json:"caption_augment,omitempty"`
 	Precision   string  `json:"precision,omitempty"` // GEMM arithmetic: "fp32" (default) or "bf16"; weights and optimiser stay fp32
 	Seed        uint64  `json:"seed"`
 
@@ -67,7 +72,7 @@ type TrainOptions struct {
 // each command and config names its own.
 func DefaultTrainOptions() TrainOptions {
 	return TrainOptions{BatchSize: 128, LR: 1e-3, MinLR: 1e-5, WarmupSteps: 50, WeightDecay: 0.1,
-		Beta1: 0.9, Beta2: 0.98, Eps: 1e-6, ClipNorm: 1, CropScale: vision.TrainScaleLo, Captions: CaptionsAll}
+		Beta1: 0.9, Beta2: 0.98, Eps: 1e-6, ClipNorm: 1, CropScale: vision.TrainScaleLo, Captions: CaptionsAll, CaptionAugment: CaptionOther}
 }
 
 // withDefaults fills the fields of a literal that cannot be zero (zero
@@ -101,6 +106,16 @@ const (
 	CaptionsOne = "one"
 )
 
+// Second-caption sources of TrainOptions.CaptionAugment.
+const (
+	CaptionOther = "other"
+	CaptionEDA   = "eda"
+)
+
+// edaAlpha is the share of a caption's tokens one EDA operation changes,
+// EDA's recommended setting.
+const edaAlpha = 0.1
+
 // augment is the image augmentation the options ask for; nil means none.
 func (o TrainOptions) augment() *vision.Augment {
 	if o.NoAugment {
@@ -129,6 +144,8 @@ func (o TrainOptions) Validate() error {
 		return fmt.Errorf("view loss weight must be a number >= 0, got %g", o.ViewLoss)
 	case !(o.CaptionLoss >= 0) || math.IsInf(o.CaptionLoss, 0):
 		return fmt.Errorf("caption loss weight must be a number >= 0, got %g", o.CaptionLoss)
+	case o.CaptionAugment != "" && o.CaptionAugment != CaptionOther && o.CaptionAugment != CaptionEDA:
+		return fmt.Errorf("caption augment must be %q or %q, got %q", CaptionOther, CaptionEDA, o.CaptionAugment)
 	case o.ViewLoss > 0 && o.NoAugment:
 		return fmt.Errorf("a view loss needs augmentation: two views of an unaugmented image are identical")
 	}
@@ -357,8 +374,14 @@ func Train(m *Model, data *Examples, im *Images, opt TrainOptions) (*TrainResult
 		if captions == 2 {
 			pick := rand.New(rand.NewPCG(opt.Seed^0xc5, uint64(state.Step)))
 			for b := 0; b < batch; b++ {
-				q := otherCaption(groups[sameRow[order[pos*batch+b]]], order[pos*batch+b], pick)
-				copy(ids[(batch+b)*data.Context:(batch+b+1)*data.Context], data.Tokens[q*data.Context:(q+1)*data.Context])
+				p, row := order[pos*batch+b], ids[(batch+b)*data.Context:(batch+b+1)*data.Context]
+				if opt.CaptionAugment == CaptionEDA {
+					copy(row, data.Tokens[p*data.Context:(p+1)*data.Context])
+					eot[batch+b] = text.EDA(row, data.EOT[p], edaAlpha, pick)
+					continue
+				}
+				q := otherCaption(groups[sameRow[p]], p, pick)
+				copy(row, data.Tokens[q*data.Context:(q+1)*data.Context])
 				eot[batch+b] = data.EOT[q]
 			}
 		}

@@ -77,6 +77,7 @@ func TestTrainOptionsValidate(t *testing.T) {
 		{TrainOptions{ViewLoss: 1, NoAugment: true}, "augmentation"},
 		{TrainOptions{CaptionLoss: -0.5}, "caption loss"},
 		{TrainOptions{CaptionLoss: math.Inf(1)}, "caption loss"},
+		{TrainOptions{CaptionAugment: "backtranslate"}, "caption augment"},
 	} {
 		err := c.opt.Validate()
 		if err == nil || !strings.Contains(err.Error(), c.want) {

@@ -31,6 +31,18 @@ type Defense struct {
 	// read only by rules that model a defender's hand labels; seed drives any
 	// sampling. gamma is the threshold the rule used, NaN if none.
 	Drop func(dist []float64, poisoned []bool, s FilterSettings, seed uint64) (removed []int, gamma float64, err error)
+	// Objective, for an AfterTraining defense, adds in-modal terms to the
+	// clean fine-tuning's CLIP loss; nil fine-tunes with the CLIP loss alone.
+	Objective *Objective
+}
+
+// Objective names in-modal contrastive terms beside the CLIP loss, in the
+// terms of clipmodel.TrainOptions: two augmented views of each image
+// (ViewLoss) and two captions (CaptionLoss, the second drawn as
+// CaptionAugment says: "other" or "eda").
+type Objective struct {
+	ViewLoss, CaptionLoss float64
+	CaptionAugment        string
 }
 
 // FilterSettings are the knobs of the distance filter's rules.

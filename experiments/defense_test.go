@@ -7,11 +7,11 @@ import (
 )
 
 func TestThePapersDefensesAreRegistered(t *testing.T) {
-	want := []string{"filter-auto", "filter-gamma", "filter-labelled", "filter-percent", "finetune", "none"}
+	want := []string{"cleanclip", "filter-auto", "filter-gamma", "filter-labelled", "filter-percent", "finetune", "none"}
 	if got := DefenseNames(); !slices.Equal(got, want) {
 		t.Fatalf("defenses %v, want %v", got, want)
 	}
-	for name, stage := range map[string]DefenseStage{"none": NoDefense, "filter-percent": BeforeTraining, "finetune": AfterTraining} {
+	for name, stage := range map[string]DefenseStage{"none": NoDefense, "filter-percent": BeforeTraining, "finetune": AfterTraining, "cleanclip": AfterTraining} {
 		if d, err := LookupDefense(name); err != nil || d.Stage != stage {
 			t.Errorf("%s: %+v, %v; want stage %v", name, d, err, stage)
 		}

@@ -102,10 +102,9 @@ func (r *Runner) runJob(j Job) ([]experiments.Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		ft := withSeed(c.Poison, j.Seed+1)
-		ft.Epochs = c.Finetune.Epochs
-		if c.Finetune.LR > 0 {
-			ft.LR = c.Finetune.LR
+		ft, err := finetuneOptions(c, defense, j.Seed+1)
+		if err != nil {
+			return nil, err
 		}
 		ft.OutDir, ft.Log = filepath.Join(dir, "finetune"), r.Log
 		ft.OnEpoch = func(epoch int, m *clipmodel.Model) error { return measure(c.Poison.Epochs+epoch, m) }
@@ -114,6 +113,24 @@ func (r *Runner) runJob(j Job) ([]experiments.Result, error) {
 		}
 	}
 	return results, nil
+}
+
+// finetuneOptions are the clean fine-tuning of an AfterTraining defense: the
+// poison stage's settings for finetune.epochs (at finetune.lr if set), with
+// the defense's in-modal terms.
+func finetuneOptions(c *Config, defense *experiments.Defense, seed uint64) (clipmodel.TrainOptions, error) {
+	ft := withSeed(c.Poison, seed)
+	ft.Epochs = c.Finetune.Epochs
+	if c.Finetune.LR > 0 {
+		ft.LR = c.Finetune.LR
+	}
+	if o := defense.Objective; o != nil {
+		ft.ViewLoss, ft.CaptionLoss, ft.CaptionAugment = o.ViewLoss, o.CaptionLoss, o.CaptionAugment
+		if ft.NoAugment {
+			return ft, fmt.Errorf("defense %s contrasts augmented copies of each image: set poison.no_augment to false", defense.Name)
+		}
+	}
+	return ft, nil
 }
 
 func (r *Runner) cleanPath() string {

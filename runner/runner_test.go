@@ -243,3 +243,30 @@ func TestStageSettingsDefaultAsTheCommandLineDoes(t *testing.T) {
 		t.Errorf("poison stage %+v, want %+v", c.Poison, want)
 	}
 }
+
+// Clean fine-tuning trains with the CLIP loss alone; CleanCLIP adds its
+// image-image and caption-caption (EDA) terms at weight 1 each.
+func TestFinetuneDefensesTrainTheirObjectives(t *testing.T) {
+	c, err := ParseConfig("x.json", []byte(`{"clean": {"epochs": 1}, "poison": {"epochs": 2, "lr": 3e-4}, "ratios": [1],
+		"finetune": {"epochs": 4}, "attacks": [{"kind": "II", "goals": ["a2b"], "defenses": ["finetune", "cleanclip"]}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string][3]float64{"finetune": {0, 0, 0}, "cleanclip": {1, 1, 1}} {
+		d, err := experiments.LookupDefense(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ft, err := finetuneOptions(c, d, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		eda := 0.0
+		if ft.CaptionAugment == clipmodel.CaptionEDA {
+			eda = 1
+		}
+		if got := [3]float64{ft.ViewLoss, ft.CaptionLoss, eda}; got != want || ft.Epochs != 4 || ft.LR != 3e-4 || ft.Seed != 5 {
+			t.Errorf("%s fine-tunes with view, caption, eda %v, epochs %d, lr %g, seed %d; want %v, 4, 3e-4, 5", name, got, ft.Epochs, ft.LR, ft.Seed, want)
+		}
+	}
+}
