@@ -13,16 +13,26 @@ import (
 // order their data appears in the file (name order for files made by Write),
 // and its metadata (nil when the file has none).
 func Read(path string) ([]Tensor, map[string]string, error) {
-	f, err := os.Open(path)
+	f, size, err := open(path)
 	if err != nil {
-		return nil, nil, fmt.Errorf("safetensors: %w", err)
+		return nil, nil, err
 	}
 	defer f.Close()
+	return decode(path, f, size)
+}
+
+// open opens a file and reports its size.
+func open(path string) (*os.File, int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, 0, fmt.Errorf("safetensors: %w", err)
+	}
 	st, err := f.Stat()
 	if err != nil {
-		return nil, nil, fmt.Errorf("safetensors %s: %w", path, err)
+		f.Close()
+		return nil, 0, fmt.Errorf("safetensors %s: %w", path, err)
 	}
-	return decode(path, f, st.Size())
+	return f, st.Size(), nil
 }
 
 // ReadBytes is Read for a file already in memory; name is used in errors.
@@ -48,16 +58,12 @@ type Entry struct {
 // Describe reads only the header of a safetensors file: its tensors in data
 // order, with their stored dtypes and shapes, and its metadata.
 func Describe(path string) ([]Entry, map[string]string, error) {
-	f, err := os.Open(path)
+	f, size, err := open(path)
 	if err != nil {
-		return nil, nil, fmt.Errorf("safetensors: %w", err)
+		return nil, nil, err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, nil, fmt.Errorf("safetensors %s: %w", path, err)
-	}
-	infos, meta, _, err := readHeader(f, st.Size())
+	infos, meta, _, err := readHeader(f, size)
 	if err != nil {
 		return nil, nil, fmt.Errorf("safetensors %s: %w", path, err)
 	}
