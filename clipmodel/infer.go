@@ -76,6 +76,8 @@ func InferConfig(shapes map[string][]int, opt InferOptions) (Config, error) {
 			PatchBias: shapes["visual.conv1.bias"] != nil,
 			NoLNPre:   shapes["visual.ln_pre.weight"] == nil,
 		}
+	} else if _, ok := shapes["visual.attnpool.positional_embedding"]; !ok {
+		return Config{}, fmt.Errorf("infer config: the image tower is neither OpenAI's ViT (visual.proj) nor its modified ResNet (visual.attnpool.*); name the model config (--model)")
 	} else {
 		side, e := squareSide(must(dim("visual.attnpool.positional_embedding", 0)) - 1)
 		if err == nil {
