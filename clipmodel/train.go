@@ -52,8 +52,8 @@ type TrainOptions struct {
 	// (another caption of the image), or "eda" (an EDA copy of the first:
 	// CleanCLIP's text augmentation; see text.EDA).
 	CaptionAugment string `json:"caption_augment,omitempty"`
-	Precision   string  `json:"precision,omitempty"` // GEMM arithmetic: "fp32" (default) or "bf16"; weights and optimiser stay fp32
-	Seed        uint64  `json:"seed"`
+	Precision      string `json:"precision,omitempty"` // GEMM arithmetic: "fp32" (default) or "bf16"; weights and optimiser stay fp32
+	Seed           uint64 `json:"seed"`
 
 	// CheckpointEvery writes a checkpoint every that many steps (and always
 	// at the end of each epoch) into OutDir; 0 means epoch ends only.
