@@ -98,21 +98,6 @@ func fileExists(path string) bool {
 	return !errors.Is(err, os.ErrNotExist)
 }
 
-// LoadWeightsFile loads weights into m from an mmpoison checkpoint or, when
-// the file has no training state, from safetensors with OpenAI's names.
-//
-// path may be a Hugging Face or open_clip folder (see DescribeWeights).
-func LoadWeightsFile(m *Model, path string) error {
-	path, _, err := resolveWeights(path, InferOptions{})
-	if err != nil {
-		return err
-	}
-	_, weights, _, err := ReadCheckpoint(path)
-	if err != nil {
-		return LoadWeights(m, path, true)
-	}
-	if err := nn.LoadStateDict(m, weights, true); err != nil {
-		return fmt.Errorf("weights %s: %w", path, err)
-	}
-	return nil
-}
+// LoadWeightsFile is strict LoadWeights: every weight of m must come from
+// path, an mmpoison checkpoint, a state dict or a weights folder.
+func LoadWeightsFile(m *Model, path string) error { return LoadWeights(m, path, true) }

@@ -4,9 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/mmpoison/mmpoison/autograd"
 	"github.com/mmpoison/mmpoison/nn"
-	"github.com/mmpoison/mmpoison/nn/safetensors"
 )
 
 // ignoredKeys are entries of OpenAI checkpoints that are configuration or
@@ -22,30 +20,16 @@ func isIgnoredKey(name string) bool {
 	return ignoredKeys[name] || name == "attn_mask" || strings.HasSuffix(name, ".attn_mask")
 }
 
-// LoadWeights reads a safetensors state dict with OpenAI CLIP's names (see
-// scripts/convert_openai_clip.py) or transformers' CLIPModel names (renamed
-// by FromHFNames) into m, in place. Known non-weight
-// entries are ignored. A shape mismatch is always an error; with strict,
+// LoadWeights reads the weights ReadStateDict finds at path (an mmpoison
+// checkpoint, a state dict with OpenAI's or transformers' names, or a
+// folder of one) into m, in place. A shape mismatch is always an error; with strict,
 // every other key must match too, except BatchNorm's num_batches_tracked,
 // which only counts training steps and some checkpoints omit. Nothing is
 // changed unless every check passes.
 func LoadWeights(m *Model, path string, strict bool) error {
-	tensors, _, err := safetensors.Read(path)
+	src, err := ReadStateDict(path)
 	if err != nil {
 		return fmt.Errorf("load weights %s: %w", path, err)
-	}
-	src := make(map[string]*autograd.Tensor, len(tensors))
-	var names []string
-	for _, t := range tensors {
-		if !isIgnoredKey(t.Name) {
-			src[t.Name] = autograd.New(t.Data, t.Shape...)
-			names = append(names, t.Name)
-		}
-	}
-	if IsHFLayout(names) {
-		if src, err = FromHFNames(src); err != nil {
-			return fmt.Errorf("load weights %s: %w", path, err)
-		}
 	}
 	// Fill absent step counters with the model's own, so strict loading
 	// accepts checkpoints without them.

@@ -16,15 +16,7 @@ import (
 // inspect tells a bare state dict (config inferred) from an mmpoison
 // checkpoint (config recorded), and the flags may follow the file.
 func TestWeightsInspect(t *testing.T) {
-	cfg, err := clipmodel.LoadConfig("tiny")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Text.VocabSize = 300
-	m, err := clipmodel.New(cfg, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg, m := tinyWeights(t, 1)
 	dir := t.TempDir()
 	bare := filepath.Join(dir, "bare.safetensors")
 	var ts []safetensors.Tensor
@@ -68,15 +60,7 @@ func TestWeightsInspect(t *testing.T) {
 // convert writes a checkpoint's model under transformers' names and back,
 // bit for bit.
 func TestWeightsConvertRoundTrip(t *testing.T) {
-	cfg, err := clipmodel.LoadConfig("tiny")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Text.VocabSize = 300
-	m, err := clipmodel.New(cfg, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg, m := tinyWeights(t, 2)
 	dir := t.TempDir()
 	ckpt, hf, back := filepath.Join(dir, "ckpt.safetensors"), filepath.Join(dir, "hf.safetensors"), filepath.Join(dir, "back.safetensors")
 	if err := clipmodel.SaveCheckpoint(ckpt, m, nil, clipmodel.TrainState{Model: cfg}); err != nil {
@@ -118,4 +102,19 @@ func TestWeightsConvertRoundTrip(t *testing.T) {
 		{[]string{"weights", "convert", ckpt}, 2},
 		{[]string{"weights", "convert", ckpt, back, "--names", "timm"}, 2},
 	})
+}
+
+// tinyWeights is the tiny preset with a 300-token vocabulary, initialised from seed.
+func tinyWeights(t *testing.T, seed uint64) (clipmodel.Config, *clipmodel.Model) {
+	t.Helper()
+	cfg, err := clipmodel.LoadConfig("tiny")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Text.VocabSize = 300
+	m, err := clipmodel.New(cfg, seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg, m
 }
