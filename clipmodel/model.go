@@ -73,18 +73,29 @@ func (m *Model) Loss(g *autograd.Tape, images *autograd.Tensor, ids, eot []int) 
 // 0.1 (Mu et al. 2022, in-modal SimCLR term).
 const ViewTemperature = 0.1
 
+// TwoViewWeights weigh the in-modal terms of TwoViewLoss.
+type TwoViewWeights struct {
+	View    float32 // InfoNCE between the two views of each image
+	Caption float32 // InfoNCE between the two captions, with 2N texts
+	// ViewOnly keeps the second views out of the CLIP loss: they meet only
+	// the first views, as SLIP's SimCLR views do when their colours are
+	// distorted beyond what the captions describe.
+	ViewOnly bool
+}
+
 // TwoViewLoss is Loss for a batch holding two augmented views of each image:
 // rows [0,N) of images are the first views and [N,2N) the second. The texts
 // are either N captions, one per image, or 2N: a first caption for each
 // first view and a second caption of the same image for its second view.
 // Each view is trained against its caption with the CLIP loss (the two
-// averaged), plus viewWeight times InfoNCE between the two views and, with
-// 2N texts, captionWeight times InfoNCE between the two captions, both at
-// ViewTemperature. The view term is SLIP's image self-supervision; the
-// caption term is its text-side twin, with the dataset's other captions as
-// the augmentation. Both ask for features that a few thousand captioned
-// photos cannot teach through the cross-modal loss alone.
-func (m *Model) TwoViewLoss(g *autograd.Tape, images *autograd.Tensor, ids, eot []int, viewWeight, captionWeight float32) *autograd.Tensor {
+// averaged; the first alone under w.ViewOnly), plus w.View times InfoNCE
+// between the two views and, with 2N texts, w.Caption times InfoNCE between
+// the two captions, both at ViewTemperature. The view term is SLIP's image
+// self-supervision; the caption term is its text-side twin, with the
+// dataset's other captions as the augmentation. Both ask for features that
+// a few thousand captioned photos cannot teach through the cross-modal loss
+// alone.
+func (m *Model) TwoViewLoss(g *autograd.Tape, images *autograd.Tensor, ids, eot []int, w TwoViewWeights) *autograd.Tensor {
 	n := images.Dim(0) / 2
 	img := m.EncodeImages(g, images)
 	txt := m.EncodeTexts(g, ids, eot)
@@ -94,10 +105,15 @@ func (m *Model) TwoViewLoss(g *autograd.Tape, images *autograd.Tensor, ids, eot 
 	if txt.Dim(0) == 2*n {
 		txtA, txtB = g.Slice(txt, 0, 0, n), g.Slice(txt, 0, n, 2*n)
 	}
-	clip := g.MulScalar(g.Add(InfoNCE(g, a, txtA, m.LogitScale), InfoNCE(g, b, txtB, m.LogitScale)), 0.5)
-	loss := g.Add(clip, g.MulScalar(InfoNCE(g, a, b, inModal), viewWeight))
+	var clip *autograd.Tensor
+	if w.ViewOnly {
+		clip = InfoNCE(g, a, txtA, m.LogitScale)
+	} else {
+		clip = g.MulScalar(g.Add(InfoNCE(g, a, txtA, m.LogitScale), InfoNCE(g, b, txtB, m.LogitScale)), 0.5)
+	}
+	loss := g.Add(clip, g.MulScalar(InfoNCE(g, a, b, inModal), w.View))
 	if txt.Dim(0) == 2*n {
-		loss = g.Add(loss, g.MulScalar(InfoNCE(g, txtA, txtB, inModal), captionWeight))
+		loss = g.Add(loss, g.MulScalar(InfoNCE(g, txtA, txtB, inModal), w.Caption))
 	}
 	return loss
 }

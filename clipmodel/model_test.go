@@ -181,7 +181,8 @@ func TestInfoNCEMatchesDefinition(t *testing.T) {
 // encoded alone (the ViT tower has no batch statistics, so halves are
 // independent): with N captions, the mean CLIP loss of the views plus
 // w·InfoNCE(view1, view2) at temperature 0.1; with 2N captions, each view
-// against its own caption, plus c·InfoNCE(caption1, caption2).
+// against its own caption, plus c·InfoNCE(caption1, caption2); with the
+// second views kept to the view term, the first views' CLIP loss alone.
 func TestTwoViewLossMatchesDefinition(t *testing.T) {
 	cfg := testConfig("vit")
 	m, err := New(cfg, 3)
@@ -212,13 +213,21 @@ func TestTwoViewLossMatchesDefinition(t *testing.T) {
 	}
 	for _, w := range []float32{0, 0.5} {
 		want := 0.5*(infoNCE64(a, txt, n, e, scale)+infoNCE64(b, txt, n, e, scale)) + float64(w)*infoNCE64(a, b, n, e, 1/ViewTemperature)
-		got := float64(m.TwoViewLoss(autograd.NewTape(), autograd.New(pix, 2*n, 3, s, s), ids, eot, w, 7).Item())
+		got := float64(m.TwoViewLoss(autograd.NewTape(), autograd.New(pix, 2*n, 3, s, s), ids, eot, TwoViewWeights{View: w, Caption: 7}).Item())
 		check(fmt.Sprintf("N captions, view weight %v", w), got, want)
+	}
+	for _, texts := range []int{n, 2 * n} {
+		want := infoNCE64(a, txt, n, e, scale) + 0.5*infoNCE64(a, b, n, e, 1/ViewTemperature)
+		if texts == 2*n {
+			want += 0.7 * infoNCE64(txt, txt2, n, e, 1/ViewTemperature)
+		}
+		got := float64(m.TwoViewLoss(autograd.NewTape(), autograd.New(pix, 2*n, 3, s, s), ids2[:texts*ctx], eot2[:texts], TwoViewWeights{View: 0.5, Caption: 0.7, ViewOnly: true}).Item())
+		check(fmt.Sprintf("second views in the view term only, %d captions", texts), got, want)
 	}
 	for _, c := range []float32{0, 0.7} {
 		want := 0.5*(infoNCE64(a, txt, n, e, scale)+infoNCE64(b, txt2, n, e, scale)) +
 			0.5*infoNCE64(a, b, n, e, 1/ViewTemperature) + float64(c)*infoNCE64(txt, txt2, n, e, 1/ViewTemperature)
-		got := float64(m.TwoViewLoss(autograd.NewTape(), autograd.New(pix, 2*n, 3, s, s), ids2, eot2, 0.5, c).Item())
+		got := float64(m.TwoViewLoss(autograd.NewTape(), autograd.New(pix, 2*n, 3, s, s), ids2, eot2, TwoViewWeights{View: 0.5, Caption: c}).Item())
 		check(fmt.Sprintf("2N captions, caption weight %v", c), got, want)
 	}
 }

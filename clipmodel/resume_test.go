@@ -24,6 +24,7 @@ type resumeFixture struct {
 	viewLoss    float64 // TrainOptions.ViewLoss of every run
 	captionLoss float64 // and its CaptionLoss
 	captionAug  string  // and its CaptionAugment
+	viewAug     string  // and its ViewAugment
 }
 
 func newResumeFixture(t *testing.T, visionType string) *resumeFixture {
@@ -60,7 +61,7 @@ func (f *resumeFixture) train(t *testing.T, dir string, resume bool, stopAfter i
 	// 200 pairs / batch 16 = 12 steps per epoch; checkpoints every 5 steps
 	// and at epoch ends (12, 24, 36), so step 17 is between checkpoints.
 	opt := TrainOptions{Epochs: 3, BatchSize: 16, LR: 1e-3, WarmupSteps: 3, WeightDecay: 0.1, ClipNorm: 1,
-		Seed: 11, CheckpointEvery: 5, OutDir: dir, Resume: resume, StopAfter: stopAfter, ViewLoss: f.viewLoss, CaptionLoss: f.captionLoss, CaptionAugment: f.captionAug}
+		Seed: 11, CheckpointEvery: 5, OutDir: dir, Resume: resume, StopAfter: stopAfter, ViewLoss: f.viewLoss, CaptionLoss: f.captionLoss, CaptionAugment: f.captionAug, ViewAugment: f.viewAug}
 	_, err = Train(m, f.ex, f.im, opt)
 	return err
 }
@@ -134,6 +135,11 @@ func TestResumeIsBitIdentical(t *testing.T) {
 	t.Run("two views and EDA captions", func(t *testing.T) {
 		f := newResumeFixture(t, "basic_resnet")
 		f.viewLoss, f.captionLoss, f.captionAug = 1, 1, CaptionEDA
+		testResumeIsBitIdentical(t, f)
+	})
+	t.Run("strong second views", func(t *testing.T) {
+		f := newResumeFixture(t, "basic_resnet")
+		f.viewLoss, f.captionLoss, f.viewAug = 1, 1, ViewStrong
 		testResumeIsBitIdentical(t, f)
 	})
 }

@@ -52,8 +52,13 @@ type TrainOptions struct {
 	// (another caption of the image), or "eda" (an EDA copy of the first:
 	// CleanCLIP's text augmentation; see text.EDA).
 	CaptionAugment string `json:"caption_augment,omitempty"`
-	Precision      string `json:"precision,omitempty"` // GEMM arithmetic: "fp32" (default) or "bf16"; weights and optimiser stay fp32
-	Seed           uint64 `json:"seed"`
+	// ViewAugment is how the second view is drawn: "" or "same" (as the
+	// first), or "strong": SimCLR's colour distortion (vision.StrongViewAugment),
+	// and then the second view meets only the first, not the captions,
+	// whose colours it no longer shows (TwoViewWeights.ViewOnly).
+	ViewAugment string `json:"view_augment,omitempty"`
+	Precision   string `json:"precision,omitempty"` // GEMM arithmetic: "fp32" (default) or "bf16"; weights and optimiser stay fp32
+	Seed        uint64 `json:"seed"`
 
 	// CheckpointEvery writes a checkpoint every that many steps (and always
 	// at the end of each epoch) into OutDir; 0 means epoch ends only.
@@ -72,7 +77,7 @@ type TrainOptions struct {
 // each command and config names its own.
 func DefaultTrainOptions() TrainOptions {
 	return TrainOptions{BatchSize: 128, LR: 1e-3, MinLR: 1e-5, WarmupSteps: 50, WeightDecay: 0.1,
-		Beta1: 0.9, Beta2: 0.98, Eps: 1e-6, ClipNorm: 1, CropScale: vision.TrainScaleLo, Captions: CaptionsAll, CaptionAugment: CaptionOther}
+		Beta1: 0.9, Beta2: 0.98, Eps: 1e-6, ClipNorm: 1, CropScale: vision.TrainScaleLo, Captions: CaptionsAll, CaptionAugment: CaptionOther, ViewAugment: ViewSame}
 }
 
 // withDefaults fills the fields of a literal that cannot be zero (zero
@@ -112,6 +117,12 @@ const (
 	CaptionEDA   = "eda"
 )
 
+// Second-view augmentations of TrainOptions.ViewAugment.
+const (
+	ViewSame   = "same"
+	ViewStrong = "strong"
+)
+
 // edaAlpha is the share of a caption's tokens one EDA operation changes,
 // EDA's recommended setting.
 const edaAlpha = 0.1
@@ -122,6 +133,15 @@ func (o TrainOptions) augment() *vision.Augment {
 		return nil
 	}
 	return &vision.Augment{ScaleLo: o.CropScale, ScaleHi: vision.TrainScaleHi, Flip: o.Flip, Jitter: o.Jitter}
+}
+
+// secondViewAugment is the augmentation of the second view.
+func (o TrainOptions) secondViewAugment() *vision.Augment {
+	if o.ViewAugment == ViewStrong {
+		a := vision.StrongViewAugment
+		return &a
+	}
+	return o.augment()
 }
 
 // Validate reports the first option out of range, naming the option.
@@ -146,6 +166,10 @@ func (o TrainOptions) Validate() error {
 		return fmt.Errorf("caption loss weight must be a number >= 0, got %g", o.CaptionLoss)
 	case o.CaptionAugment != "" && o.CaptionAugment != CaptionOther && o.CaptionAugment != CaptionEDA:
 		return fmt.Errorf("caption augment must be %q or %q, got %q", CaptionOther, CaptionEDA, o.CaptionAugment)
+	case o.ViewAugment != "" && o.ViewAugment != ViewSame && o.ViewAugment != ViewStrong:
+		return fmt.Errorf("view augment must be %q or %q, got %q", ViewSame, ViewStrong, o.ViewAugment)
+	case o.ViewAugment == ViewStrong && o.ViewLoss == 0:
+		return fmt.Errorf("view augment %q shapes the second view of the view loss: set a view loss weight too", ViewStrong)
 	case o.ViewLoss > 0 && o.NoAugment:
 		return fmt.Errorf("a view loss needs augmentation: two views of an unaugmented image are identical")
 	}
@@ -357,7 +381,7 @@ func Train(m *Model, data *Examples, im *Images, opt TrainOptions) (*TrainResult
 	res := &TrainResult{}
 	var order []int
 	epochOrdered := -1
-	aug := opt.augment()
+	aug, aug2 := opt.augment(), opt.secondViewAugment()
 
 	for state.Step < total {
 		epoch, pos := state.Step/stepsPerEpoch, state.Step%stepsPerEpoch
@@ -391,7 +415,7 @@ func Train(m *Model, data *Examples, im *Images, opt TrainOptions) (*TrainResult
 		}
 		if views == 2 {
 			viewRNG := rand.New(rand.NewPCG(opt.Seed^0xa07, uint64(state.Step)))
-			if err := vision.FillBatch(imgBuf[perBatch:], im.Cache, slots, aug, viewRNG); err != nil {
+			if err := vision.FillBatch(imgBuf[perBatch:], im.Cache, slots, aug2, viewRNG); err != nil {
 				return nil, err
 			}
 		}
@@ -400,7 +424,7 @@ func Train(m *Model, data *Examples, im *Images, opt TrainOptions) (*TrainResult
 		g.Reset()
 		var loss *autograd.Tensor
 		if views == 2 {
-			loss = m.TwoViewLoss(g, images, ids, eot, float32(opt.ViewLoss), float32(opt.CaptionLoss))
+			loss = m.TwoViewLoss(g, images, ids, eot, TwoViewWeights{View: float32(opt.ViewLoss), Caption: float32(opt.CaptionLoss), ViewOnly: opt.ViewAugment == ViewStrong})
 		} else {
 			loss = m.Loss(g, images, ids, eot)
 		}

@@ -78,6 +78,8 @@ func TestTrainOptionsValidate(t *testing.T) {
 		{TrainOptions{CaptionLoss: -0.5}, "caption loss"},
 		{TrainOptions{CaptionLoss: math.Inf(1)}, "caption loss"},
 		{TrainOptions{CaptionAugment: "backtranslate"}, "caption augment"},
+		{TrainOptions{ViewLoss: 1, ViewAugment: "heavy"}, "view augment"},
+		{TrainOptions{ViewAugment: ViewStrong}, "view loss"},
 	} {
 		err := c.opt.Validate()
 		if err == nil || !strings.Contains(err.Error(), c.want) {

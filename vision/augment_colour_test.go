@@ -116,6 +116,114 @@ func TestAugmentFlipAndJitterVary(t *testing.T) {
 	}
 }
 
+// hueReference is torchvision's adjust_hue (its _rgb2hsv and _hsv2rgb,
+// written with their masks and sector index) on one pixel, in float64.
+func hueReference(p [3]uint8, shift float64) [3]uint8 {
+	r, g, b := float64(p[0])/255, float64(p[1])/255, float64(p[2])/255
+	maxc, minc := math.Max(r, math.Max(g, b)), math.Min(r, math.Min(g, b))
+	cr := maxc - minc
+	s := 0.0
+	if maxc > 0 {
+		s = cr / maxc
+	}
+	h := 0.0
+	if cr > 0 {
+		rc, gc, bc := (maxc-r)/cr, (maxc-g)/cr, (maxc-b)/cr
+		switch {
+		case maxc == r:
+			h = bc - gc
+		case maxc == g:
+			h = 2 + rc - bc
+		default:
+			h = 4 + gc - rc
+		}
+		h = math.Mod(h/6+1, 1)
+	}
+	h = math.Mod(h+shift+1, 1)
+	v := maxc
+	i := math.Floor(h * 6)
+	f := h*6 - i
+	pp, q, t := v*(1-s), v*(1-s*f), v*(1-s*(1-f))
+	var out [3]float64
+	switch int(i) % 6 {
+	case 0:
+		out = [3]float64{v, t, pp}
+	case 1:
+		out = [3]float64{q, v, pp}
+	case 2:
+		out = [3]float64{pp, v, t}
+	case 3:
+		out = [3]float64{pp, q, v}
+	case 4:
+		out = [3]float64{t, pp, v}
+	default:
+		out = [3]float64{v, pp, q}
+	}
+	return [3]uint8{uint8(255*out[0] + 0.5), uint8(255*out[1] + 0.5), uint8(255*out[2] + 0.5)}
+}
+
+func TestRotateHueMatchesReference(t *testing.T) {
+	for _, shift := range []float64{0, 0.1, -0.1, 1.0 / 3, -0.5} {
+		img := randomRGB(11, 7, 5)
+		orig := slices.Clone(img.Pix)
+		rotateHue(img, float32(shift))
+		for i := 0; i < len(orig); i += 3 {
+			want := hueReference([3]uint8{orig[i], orig[i+1], orig[i+2]}, shift)
+			for c := range 3 {
+				if d := int(img.Pix[i+c]) - int(want[c]); d < -1 || d > 1 {
+					t.Fatalf("shift %v: pixel %v became %v, reference %v", shift, orig[i:i+3], img.Pix[i:i+3], want)
+				}
+			}
+		}
+	}
+	// A third of a turn takes red to green; grey has no hue to turn.
+	img := &rgb.Image{W: 2, H: 1, Pix: []uint8{255, 0, 0, 90, 90, 90}}
+	rotateHue(img, 1.0/3)
+	if !slices.Equal(img.Pix, []uint8{0, 255, 0, 90, 90, 90}) {
+		t.Errorf("red and grey turned a third: %v, want [0 255 0 90 90 90]", img.Pix)
+	}
+}
+
+func TestGreyscaleIsLuma(t *testing.T) {
+	img := &rgb.Image{W: 2, H: 1, Pix: []uint8{255, 0, 0, 10, 200, 30}}
+	greyscale(img)
+	// 0.299·255 = 76.2; 0.299·10 + 0.587·200 + 0.114·30 = 123.8
+	if !slices.Equal(img.Pix, []uint8{76, 76, 76, 124, 124, 124}) {
+		t.Errorf("greyscale = %v, want [76 76 76 124 124 124]", img.Pix)
+	}
+}
+
+// The strong view distorts colour: over many draws some views are grey and
+// some have their hue turned, while the paper's augmentation keeps every
+// pixel's colour ratio up to the resampling.
+func TestStrongViewAugmentDistortsColour(t *testing.T) {
+	src := &rgb.Image{W: 16, H: 16, Pix: make([]uint8, 16*16*3)}
+	for i := 0; i < len(src.Pix); i += 3 {
+		src.Pix[i], src.Pix[i+1], src.Pix[i+2] = 200, 40, 40 // flat red
+	}
+	grey, turned := 0, 0
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 200 {
+		dst := &rgb.Image{W: 16, H: 16, Pix: make([]uint8, 16*16*3)}
+		StrongViewAugment.apply(dst, src, rng, nil)
+		r, g, b := dst.Pix[0], dst.Pix[1], dst.Pix[2]
+		switch {
+		case r == g && g == b:
+			grey++
+		case g > b+5 || b > g+5:
+			turned++
+		}
+	}
+	// Grey is drawn with probability 0.2 and a hue turn of more than a
+	// few degrees on most of the 80% jittered.
+	if grey < 20 || grey > 60 {
+		t.Errorf("%d of 200 strong views grey, want about 40", grey)
+	}
+	if turned < 80 {
+		t.Errorf("%d of 200 strong views had their hue turned, want most of the 160 jittered", turned)
+	}
+}
+
 func TestFillBatchRejectsBadAugment(t *testing.T) {
 	c, err := BuildCache(filepath.Join(t.TempDir(), "c.bin"), []ImageSource{{Pixels: randomRGB(10, 10, 1)}}, 10, FailOnBad, nil)
 	if err != nil {
@@ -123,7 +231,8 @@ func TestFillBatchRejectsBadAugment(t *testing.T) {
 	}
 	defer c.Close()
 	rng := rand.New(rand.NewPCG(1, 2))
-	for _, a := range []Augment{{ScaleLo: 0, ScaleHi: 1}, {ScaleLo: 0.5, ScaleHi: 1.2}, {ScaleLo: 0.8, ScaleHi: 0.5}, {ScaleLo: 0.5, ScaleHi: 1, Jitter: 1.5}, {ScaleLo: 0.5, ScaleHi: 1, Jitter: math.NaN()}} {
+	for _, a := range []Augment{{ScaleLo: 0, ScaleHi: 1}, {ScaleLo: 0.5, ScaleHi: 1.2}, {ScaleLo: 0.8, ScaleHi: 0.5}, {ScaleLo: 0.5, ScaleHi: 1, Jitter: 1.5}, {ScaleLo: 0.5, ScaleHi: 1, Jitter: math.NaN()},
+		{ScaleLo: 0.5, ScaleHi: 1, Hue: 0.6}, {ScaleLo: 0.5, ScaleHi: 1, JitterProb: 1.5}, {ScaleLo: 0.5, ScaleHi: 1, Grey: -0.1}} {
 		if err := FillBatch(make([]float32, 300), c, []int{0}, &a, rng); err == nil {
 			t.Errorf("augment %+v accepted", a)
 		}

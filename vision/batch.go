@@ -42,11 +42,8 @@ func FillBatch(dst []float32, cache *Cache, idx []int, aug *Augment, rng *rand.R
 	}
 	var seeds []uint64
 	if aug != nil {
-		if !(aug.ScaleLo > 0 && aug.ScaleLo <= aug.ScaleHi && aug.ScaleHi <= 1) {
-			return fmt.Errorf("vision.FillBatch: crop scale range [%g, %g] must satisfy 0 < lo <= hi <= 1", aug.ScaleLo, aug.ScaleHi)
-		}
-		if !(aug.Jitter >= 0 && aug.Jitter < 1) {
-			return fmt.Errorf("vision.FillBatch: colour jitter %g must be in [0, 1)", aug.Jitter)
+		if err := aug.valid(); err != nil {
+			return fmt.Errorf("vision.FillBatch: %w", err)
 		}
 		if rng == nil {
 			return fmt.Errorf("vision.FillBatch: augment needs a seeded *rand.Rand, got nil")
