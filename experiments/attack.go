@@ -9,7 +9,8 @@ import (
 
 // Attack is a poisoning attack under the kind a config names it by: how many
 // A2B goals it takes, whether it needs a target image, and its poisoning
-// step. Each attack is one file, attack_KIND.go, that registers itself.
+// step. Each attack is one file, attack_KIND.go (attack_later_KIND.go for
+// those after the paper), that registers itself.
 type Attack struct {
 	Kind    string // e.g. "II"
 	Summary string // one line for help texts
@@ -17,13 +18,17 @@ type Attack struct {
 	MinGoals, MaxGoals int
 	// NeedsTarget says the attack takes one target image x* (ChooseTarget).
 	NeedsTarget bool
+	// NeedsImages says the attack changes pixels: it takes a trigger and an
+	// image source (AttackSpec.Trigger, AttackSpec.Image).
+	NeedsImages bool
 	// Poison builds the poisoned training set from a spec already checked
 	// against the rules above (see the package's Poison).
 	Poison func(ds *dataset.Dataset, spec AttackSpec, target *dataset.Row) (*dataset.Dataset, *Manifest, error)
 }
 
 // attacks are in registration order, the reports' order: the files
-// attack_*.go initialise in name order (attack_i, attack_ii, attack_iii, …).
+// attack_*.go initialise in name order, the paper's first (attack_i,
+// attack_ii, attack_iii), then those that came after it (attack_later_*).
 var attacks []*Attack
 
 // RegisterAttack makes a available by its kind. Registering a kind twice is

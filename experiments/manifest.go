@@ -30,6 +30,7 @@ type Manifest struct {
 	TargetImage    string         `json:"target_image,omitempty"` // Attack I: x*'s path, or "row:ID" for in-memory pixels
 	TargetRowID    int            `json:"target_row_id,omitempty"`
 	PerGoal        []GoalManifest `json:"per_goal"`
+	Trigger        *Trigger       `json:"trigger,omitempty"` // the backdoor's, with its defaults filled in
 }
 
 // PoisonedSet returns the poisoned row IDs as a set.

@@ -84,12 +84,14 @@ func MetricDefinitions() map[string]string {
 	}
 	for _, k := range HitKs {
 		d[HitMetric(k)] = fmt.Sprintf("fraction of attack queries with min_rank < %d", k)
-		d[MetricBaselinePrefix+HitMetric(k)] = fmt.Sprintf("hit@%d for the random-caption baseline", k)
+		d[MetricBaselinePrefix+HitMetric(k)] = fmt.Sprintf("hit@%d of the baseline: as many random test captions for the paper's attacks, the same trigger on the clean model for the backdoor", k)
 	}
 	for _, k := range RecallKs {
 		d[MetricIRPrefix+strconv.Itoa(k)] = fmt.Sprintf("text→image Recall@%d on the clean test split: fraction of captions whose own image ranks < %d", k, k)
 		d[MetricTRPrefix+strconv.Itoa(k)] = fmt.Sprintf("image→text Recall@%d on the clean test split: fraction of images with any own caption ranked < %d", k, k)
 	}
+	d[MetricASRZeroShot] = "backdoor attack success in zero-shot classification: the share of triggered test images outside the target class classified as the target (ties count as failures)"
+	d[MetricBaselinePrefix+MetricASRZeroShot] = "asr_zeroshot of the same trigger on the clean model"
 	d[MetricZeroShotAcc] = "zero-shot classification accuracy on the labelled test images: each image takes the class whose averaged, normalised prompt embedding is most cosine-similar (ties count as wrong)"
 	return d
 }

@@ -3,6 +3,9 @@ package experiments
 import (
 	"fmt"
 	"strings"
+
+	"github.com/mmpoison/mmpoison/dataset"
+	"github.com/mmpoison/mmpoison/vision/rgb"
 )
 
 // Attack kinds, named as in the paper.
@@ -82,6 +85,14 @@ type AttackSpec struct {
 	// are removed from training.
 	DropUsedTargets bool
 	Target          TargetSpec // Attack I only; resolved by the caller via ChooseTarget
+
+	// Trigger, Image and Templates are for an attack that NeedsImages (the
+	// backdoor): the trigger to stamp, the source of a row's pixels at the
+	// model's input size, and the caption templates naming the target class
+	// (empty: DefaultZeroShotTemplates).
+	Trigger   Trigger
+	Image     func(*dataset.Row) (*rgb.Image, error)
+	Templates []string
 }
 
 func seedOrDefault(s uint64) uint64 {
