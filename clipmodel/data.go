@@ -2,10 +2,12 @@ package clipmodel
 
 import (
 	"fmt"
+	"maps"
 
 	"github.com/mmpoison/mmpoison/dataset"
 	"github.com/mmpoison/mmpoison/text"
 	"github.com/mmpoison/mmpoison/vision"
+	"github.com/mmpoison/mmpoison/vision/rgb"
 )
 
 // Images holds every distinct image of a dataset, preprocessed once into a
@@ -70,6 +72,54 @@ func BuildImages(ds *dataset.Dataset, size int, cachePath string, missing datase
 		}
 	}
 	return im, nil
+}
+
+// Extend returns Images holding im's images, then the in-memory images of
+// ds's rows that im does not hold (a backdoor's stamped copies), then extra,
+// in a new cache file at path; it also returns the slots of extra. Every
+// image must already be at the cache's size: they are stored as they are,
+// and im's images are copied, not decoded again.
+func (im *Images) Extend(ds *dataset.Dataset, extra []*rgb.Image, path string) (*Images, []int, error) {
+	size := im.Cache.Size()
+	out := &Images{slot: maps.Clone(im.slot)}
+	sources := make([]vision.ImageSource, im.Cache.Len(), im.Cache.Len()+len(extra))
+	for s := range sources {
+		sources[s] = vision.ImageSource{Pixels: im.Cache.Image(s)}
+	}
+	add := func(img *rgb.Image, what string) error {
+		if img.W != size || img.H != size {
+			return fmt.Errorf("extend image cache %s: %s is %dx%d, want the cache's %dx%d", im.Cache.Path(), what, img.W, img.H, size, size)
+		}
+		sources = append(sources, vision.ImageSource{Pixels: img})
+		return nil
+	}
+	for i := range ds.Rows {
+		r := &ds.Rows[i]
+		if r.Pixels == nil || r.MissingImage {
+			continue
+		}
+		key := imageKey(ds, r)
+		if _, ok := out.slot[key]; ok {
+			continue
+		}
+		out.slot[key] = len(sources)
+		if err := add(r.Pixels, fmt.Sprintf("the image of row %d", r.ID)); err != nil {
+			return nil, nil, err
+		}
+	}
+	slots := make([]int, len(extra))
+	for i, img := range extra {
+		slots[i] = len(sources)
+		if err := add(img, fmt.Sprintf("extra image %d", i)); err != nil {
+			return nil, nil, err
+		}
+	}
+	c, err := vision.BuildCache(path, sources, size, vision.FailOnBad, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	out.Cache = c
+	return out, slots, nil
 }
 
 // Slot returns the cache slot of row r's image, or false when the image is

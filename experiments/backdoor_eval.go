@@ -3,6 +3,7 @@ package experiments
 import (
 	"fmt"
 	"math"
+	"slices"
 )
 
 // MetricASRZeroShot is the backdoor's attack success rate in zero-shot
@@ -32,8 +33,10 @@ type BackdoorRanks struct {
 	// I2T[q] is the min_rank of a target-class caption among all test
 	// captions when triggered image q queries them.
 	I2T []int
-	// T2I[c] is the min_rank of a triggered image when target-class caption
-	// c queries the clean test images and the triggered copies together.
+	// T2I[c·n+q] is the rank triggered image q (of n) takes among the clean
+	// test images when target-class caption c queries them: how many clean
+	// images score at least as high. A clean model ranks it where it ranks
+	// the untriggered image; a backdoored one puts it first.
 	T2I []int
 	// ZeroShot is MetricASRZeroShot, or NaN without class prototypes.
 	ZeroShot float64
@@ -62,14 +65,19 @@ func MeasureBackdoor(g *Gallery, triggered Matrix, target string, classes []stri
 	if b.I2T, err = MinRanks(triggered, g.Texts, repeat(captions, triggered.Rows)); err != nil {
 		return nil, err
 	}
-	both := Matrix{Rows: g.Images.Rows + triggered.Rows, Cols: triggered.Cols,
-		Data: append(append(make([]float32, 0, (g.Images.Rows+triggered.Rows)*triggered.Cols), g.Images.Data...), triggered.Data...)}
-	copies := make([]int, triggered.Rows)
-	for i := range copies {
-		copies[i] = g.Images.Rows + i
-	}
-	if b.T2I, err = MinRanks(g.Texts.SubRows(captions), both, repeat(copies, len(captions))); err != nil {
-		return nil, err
+	b.T2I = make([]int, 0, len(captions)*triggered.Rows)
+	scores := make([]float64, g.Images.Rows)
+	for _, c := range captions {
+		q := g.Texts.Row(c)
+		for i := range scores {
+			scores[i] = dot(q, g.Images.Row(i))
+		}
+		slices.Sort(scores)
+		for k := 0; k < triggered.Rows; k++ {
+			s := dot(q, triggered.Row(k))
+			below, _ := slices.BinarySearch(scores, s) // clean images scoring < s
+			b.T2I = append(b.T2I, len(scores)-below)
+		}
 	}
 	if protos.Rows > 0 {
 		labels := make([]string, triggered.Rows)

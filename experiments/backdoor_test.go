@@ -93,6 +93,21 @@ func TestBlendTriggerMixesNoise(t *testing.T) {
 	}
 }
 
+func TestTriggerLabelsDiffer(t *testing.T) {
+	seen := map[string]bool{}
+	for _, tr := range []Trigger{{Kind: TriggerPatch}, {Kind: TriggerPatch, Size: 0.2}, {Kind: TriggerPatch, Size: 0.2, Position: PositionRandom},
+		{Kind: TriggerPatch, Size: 0.2, Pattern: PatternNoise}, {Kind: TriggerBlend}, {Kind: TriggerBlend, Alpha: 0.1}} {
+		l := tr.Label()
+		if seen[l] {
+			t.Errorf("two triggers share the label %q", l)
+		}
+		seen[l] = true
+	}
+	if l := (Trigger{Kind: TriggerPatch, Size: 0.2, Position: PositionRandom}).Label(); l != "patch0.2-random" {
+		t.Errorf("label %q, want patch0.2-random", l)
+	}
+}
+
 func TestTriggerValidate(t *testing.T) {
 	for _, c := range []struct {
 		tr   Trigger
@@ -259,10 +274,11 @@ func TestMeasureBackdoor(t *testing.T) {
 	if !slices.Equal(b.I2T, []int{0, 0}) || b.ZeroShot != 1 {
 		t.Errorf("working backdoor: i2t ranks %v, zero-shot ASR %v; want [0 0] and 1", b.I2T, b.ZeroShot)
 	}
-	// Caption b (0,1,0) over images a, b, c and the copies (0,1,0), (.6,.8,0):
-	// the first copy ties with the clean b image (counted against it) → 1.
-	if !slices.Equal(b.T2I, []int{1, 1}) {
-		t.Errorf("working backdoor: t2i ranks %v, want [1 1]", b.T2I)
+	// Caption b (0,1,0) and copy (0,1,0) tie with image b (counted against
+	// the copy) → 1; copy (.6,.8,0) scores .8, below image b → 1. The other
+	// caption is the same.
+	if !slices.Equal(b.T2I, []int{1, 1, 1, 1}) {
+		t.Errorf("working backdoor: t2i ranks %v, want [1 1 1 1]", b.T2I)
 	}
 	// No backdoor: the triggered images stay where they were.
 	miss := mat(t, 3, 1, 0, 0, 0, 0, 1)
@@ -275,13 +291,42 @@ func TestMeasureBackdoor(t *testing.T) {
 	if !slices.Equal(c.I2T, []int{4, 4}) || c.ZeroShot != 0 {
 		t.Errorf("no backdoor: i2t ranks %v, zero-shot ASR %v; want [4 4] and 0", c.I2T, c.ZeroShot)
 	}
+	// Caption b scores both copies 0: image b (1) and the other two clean
+	// images (0, tied) rank before each → 3.
+	if !slices.Equal(c.T2I, []int{3, 3, 3, 3}) {
+		t.Errorf("no backdoor: t2i ranks %v, want [3 3 3 3]", c.T2I)
+	}
+	// Against the definition written out, on random copies.
+	rng := rand.New(rand.NewPCG(4, 4))
+	rt := Matrix{Rows: 2, Cols: 3, Data: make([]float32, 6)}
+	for i := range rt.Data {
+		rt.Data[i] = float32(rng.NormFloat64())
+	}
+	rb, err := MeasureBackdoor(g, rt, "b", classes, protos)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for ci, c := range g.CaptionsOf("b") {
+		q := g.Texts.Row(c)
+		for k := range 2 {
+			want := 0
+			for i := range g.Images.Rows {
+				if dot(q, g.Images.Row(i)) >= dot(q, rt.Row(k)) {
+					want++
+				}
+			}
+			if got := rb.T2I[ci*2+k]; got != want {
+				t.Errorf("random copy %d, caption %d: t2i rank %d, naive %d", k, c, got, want)
+			}
+		}
+	}
 	res := BackdoorResults(Result{Job: "bd", Attack: AttackBackdoor}, b, c)
 	values := map[string]float64{}
 	for _, r := range res {
 		values[r.Direction+" "+r.Metric] = r.Value
 	}
 	for k, want := range map[string]float64{"i2t hit@1": 1, "i2t baseline_hit@1": 0, "i2t baseline_hit@5": 1,
-		"t2i hit@1": 0, "t2i hit@5": 1, "i2t asr_zeroshot": 1, "i2t baseline_asr_zeroshot": 0} {
+		"t2i hit@1": 0, "t2i hit@5": 1, "t2i minrank_mean": 1, "t2i baseline_minrank_mean": 3, "i2t asr_zeroshot": 1, "i2t baseline_asr_zeroshot": 0} {
 		if got, ok := values[k]; !ok || got != want {
 			t.Errorf("%s = %v (present %v), want %v", k, got, ok, want)
 		}

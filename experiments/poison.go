@@ -186,10 +186,7 @@ func knownClasses(ds *dataset.Dataset) []string {
 func CheckClasses(ds *dataset.Dataset, goals []Goal) error {
 	known := knownClasses(ds)
 	for _, g := range goals {
-		for _, c := range []string{g.From, g.To} {
-			if c == AnyClass && c == g.From {
-				continue
-			}
+		for _, c := range g.Classes() {
 			if _, ok := slices.BinarySearch(known, c); !ok {
 				return fmt.Errorf("goal %s: unknown class %q in dataset %q; known classes: %s", g, c, ds.Name, strings.Join(known, ", "))
 			}

@@ -26,6 +26,15 @@ type Goal struct {
 	To   string `json:"to"`
 }
 
+// Classes are the classes the goal names: both, or only the target when
+// the source is AnyClass (a backdoor's "any2B").
+func (g Goal) Classes() []string {
+	if g.From == AnyClass {
+		return []string{g.To}
+	}
+	return []string{g.From, g.To}
+}
+
 // String gives the paper's short name, e.g. "boat2dog".
 func (g Goal) String() string { return g.From + "2" + g.To }
 

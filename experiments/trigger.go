@@ -86,6 +86,23 @@ func (t Trigger) String() string {
 	return fmt.Sprintf("patch %.2g %s %s", t.Size, t.Position, t.Pattern)
 }
 
+// Label names the trigger in job names, e.g. "patch0.2", "patch0.1-random-noise"
+// or "blend0.2"; it leaves out the fields at their defaults.
+func (t Trigger) Label() string {
+	d := t.withDefaults()
+	if d.Kind == TriggerBlend {
+		return fmt.Sprintf("blend%g", d.Alpha)
+	}
+	l := fmt.Sprintf("patch%.3g", d.Size)
+	if d.Position != PositionCorner {
+		l += "-" + d.Position
+	}
+	if d.Pattern != PatternChecker {
+		l += "-" + d.Pattern
+	}
+	return l
+}
+
 // Stamp returns a copy of img carrying the trigger. rng places a random
 // patch; the pattern itself depends only on the trigger's seed, so every
 // stamp carries the same pixels. t must be valid.

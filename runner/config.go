@@ -72,6 +72,25 @@ type AttackConfig struct {
 	// defenses at a single ratio.
 	Modalities []string `json:"modalities,omitempty"`
 	Defenses   []string `json:"defenses,omitempty"`
+	// Trigger is the backdoor's (required for it, refused elsewhere), and
+	// Templates the captions its poisoned images get, "{}" taking the target
+	// class (default: zero_shot_templates, else experiments.DefaultZeroShotTemplates).
+	Trigger   *experiments.Trigger `json:"trigger,omitempty"`
+	Templates []string             `json:"templates,omitempty"`
+}
+
+// label names the attack in job names: its kind, and a backdoor's trigger.
+func (a AttackConfig) label() string {
+	if a.Trigger != nil {
+		return a.Kind + "-" + a.Trigger.Label()
+	}
+	return a.Kind
+}
+
+// needsImages says the attack stamps a trigger on images (the backdoor).
+func (a AttackConfig) needsImages() bool {
+	att, err := experiments.LookupAttack(a.Kind)
+	return err == nil && att.NeedsImages
 }
 
 // needsTarget says the attack takes a target image x* (Attack I).
@@ -198,6 +217,21 @@ func (c *Config) Validate() error {
 				return fmt.Errorf("attacks[%d]: %w", i, err)
 			}
 		}
+		switch {
+		case att.NeedsImages && a.Trigger == nil:
+			return fmt.Errorf("attacks[%d]: attack %s needs a trigger, e.g. \"trigger\": {\"kind\": \"patch\"}", i, a.Kind)
+		case !att.NeedsImages && (a.Trigger != nil || len(a.Templates) > 0):
+			return fmt.Errorf("attacks[%d]: attack %s takes no trigger or templates (only the backdoor does)", i, a.Kind)
+		case a.Trigger != nil:
+			if err := a.Trigger.Validate(); err != nil {
+				return fmt.Errorf("attacks[%d]: %w", i, err)
+			}
+		}
+		if len(a.Templates) > 0 {
+			if _, err := experiments.ZeroShotPrompts([]string{"class"}, a.Templates); err != nil {
+				return fmt.Errorf("attacks[%d] templates: %w", i, err)
+			}
+		}
 	}
 	for i, a := range c.Attacks {
 		rs := a.Ratios
@@ -318,7 +352,7 @@ func (c *Config) CheckData(ds *dataset.Dataset) error {
 			return fmt.Errorf("attacks[%d]: %w", i, err)
 		}
 		for _, g := range goals {
-			for _, cls := range []string{g.From, g.To} {
+			for _, cls := range g.Classes() {
 				if len(experiments.TrainRowsOf(ds, cls)) == 0 {
 					return fmt.Errorf("attacks[%d] goal %s: class %q has no training images in %s", i, g, cls, ds.Name)
 				}

@@ -34,11 +34,23 @@ func (r *Runner) runJob(j Job) ([]experiments.Result, error) {
 	}
 	spec := experiments.AttackSpec{Kind: j.Attack.Kind, Goals: goals, Ratio: j.Ratio, Seed: j.Seed,
 		Append: j.Attack.Append, DropUsedTargets: j.Attack.DropUsedTargets, Target: j.Attack.Target}
+	if j.Attack.needsImages() {
+		spec.Trigger, spec.Image, spec.Templates = *j.Attack.Trigger, r.cachedImage, r.templates(j.Attack)
+	}
 	poisoned, man, err := experiments.Poison(ds, spec, target)
 	if err != nil {
 		return nil, err
 	}
 	dir := filepath.Join(r.Out, "jobs", j.Name)
+	images := r.prep.Images
+	var bd *backdoorJob
+	if j.Attack.needsImages() {
+		if bd, err = r.prepareBackdoor(poisoned, spec, dir, j.Seed); err != nil {
+			return nil, err
+		}
+		defer bd.close()
+		images = bd.images
+	}
 	if err := experiments.WriteJSONAtomic(filepath.Join(r.Out, "jobs", j.Name+".manifest.json"), man); err != nil {
 		return nil, err
 	}
@@ -52,7 +64,7 @@ func (r *Runner) runJob(j Job) ([]experiments.Result, error) {
 		return nil, err
 	}
 	if defense.Stage == experiments.BeforeTraining {
-		kept, fres, err := r.filter(poisoned, man, base, defense, filepath.Join(r.Out, "plots", "filter-"+j.Name))
+		kept, fres, err := r.filter(poisoned, images, man, base, defense, filepath.Join(r.Out, "plots", "filter-"+j.Name))
 		if err != nil {
 			return nil, err
 		}
@@ -63,7 +75,7 @@ func (r *Runner) runJob(j Job) ([]experiments.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	ex, err := clipmodel.MakeExamples(train, dataset.Train, r.prep.Images, r.prep.Tok, r.prep.Config.Text.ContextLength)
+	ex, err := clipmodel.MakeExamples(train, dataset.Train, images, r.prep.Tok, r.prep.Config.Text.ContextLength)
 	if err != nil {
 		return nil, err
 	}
@@ -76,7 +88,7 @@ func (r *Runner) runJob(j Job) ([]experiments.Result, error) {
 		opt.Freeze = "image"
 	}
 	measure := func(epoch int, m *clipmodel.Model) error {
-		res, err := r.evaluate(m, j.Name, j, goals, target, epoch)
+		res, err := r.evaluate(m, j.Name, j, goals, target, bd, epoch)
 		if err != nil {
 			return err
 		}
@@ -89,7 +101,7 @@ func (r *Runner) runJob(j Job) ([]experiments.Result, error) {
 	if c.EvalEveryEpoch {
 		opt.OnEpoch = measure
 	}
-	if err := r.stage("poison-train", func() error { _, err := clipmodel.Train(m, ex, r.prep.Images, opt); return err }); err != nil {
+	if err := r.stage("poison-train", func() error { _, err := clipmodel.Train(m, ex, images, opt); return err }); err != nil {
 		return nil, err
 	}
 	if !c.EvalEveryEpoch {
@@ -181,20 +193,20 @@ func EmbedTestImages(m *clipmodel.Model, ds *dataset.Dataset, im *clipmodel.Imag
 
 // filter is the pre-training defense: score every training pair by its
 // cosine distance under the clean model and drop the most distant ones.
-func (r *Runner) filter(ds *dataset.Dataset, man *experiments.Manifest, base experiments.Result, defense *experiments.Defense, plotBase string) (*dataset.Dataset, []experiments.Result, error) {
+func (r *Runner) filter(ds *dataset.Dataset, images *clipmodel.Images, man *experiments.Manifest, base experiments.Result, defense *experiments.Defense, plotBase string) (*dataset.Dataset, []experiments.Result, error) {
 	pairs := dataset.Pairs(ds, dataset.Train) // rows without an image are neither scored nor dropped
 	slots := make([]int, len(pairs))
 	captions := make([]string, len(pairs))
 	for i, p := range pairs {
 		row := &ds.Rows[p.Row]
-		s, ok := r.prep.Images.Slot(ds, row)
+		s, ok := images.Slot(ds, row)
 		if !ok {
 			return nil, nil, fmt.Errorf("filter: image of training row %d is not readable", row.ID)
 		}
 		slots[i], captions[i] = s, row.Captions[p.Caption]
 	}
 	e := r.clean.Config.EmbedDim
-	imgE, err := r.clean.EmbedImages(r.prep.Images.Cache, slots)
+	imgE, err := r.clean.EmbedImages(images.Cache, slots)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -253,9 +265,10 @@ func meanOrNaN(x []float64) float64 {
 
 // evaluate measures a model: utility on the clean test split, and for each
 // goal the attack metrics in both directions beside the random-caption
-// baseline. For the clean model (goals nil) it measures every goal of the
-// grid as A2B, the "before" reference.
-func (r *Runner) evaluate(m *clipmodel.Model, job string, j Job, goals []experiments.Goal, target *dataset.Row, epoch int) ([]experiments.Result, error) {
+// baseline, or for a backdoor (bd) its success on the triggered test images
+// beside the clean model's. For the clean model (goals nil) it measures every
+// A2B goal of the grid, the "before" reference.
+func (r *Runner) evaluate(m *clipmodel.Model, job string, j Job, goals []experiments.Goal, target *dataset.Row, bd *backdoorJob, epoch int) ([]experiments.Result, error) {
 	se, err := m.EmbedSplit(r.prep.Data, dataset.Test, r.prep.Images, r.prep.Tok)
 	if err != nil {
 		return nil, fmt.Errorf("model of %s: %w", job, err)
@@ -301,9 +314,21 @@ func (r *Runner) evaluate(m *clipmodel.Model, job string, j Job, goals []experim
 		targets []int
 	}
 	var evals []goalEval
+	if bd != nil {
+		b := base
+		b.Goal = experiments.GoalLabel(j.Attack.Kind, 0, goals[0])
+		got, err := r.measureBackdoor(m, g, bd)
+		if err != nil {
+			return nil, err
+		}
+		return append(res, experiments.BackdoorResults(b, got, bd.clean)...), nil
+	}
 	if goals == nil { // clean model: every goal of the grid, A2B
 		seen := map[string]bool{}
 		for _, a := range r.Config.Attacks {
+			if a.needsImages() {
+				continue // a backdoor's clean figures are its own baseline
+			}
 			for _, s := range a.Goals {
 				gl, err := experiments.ParseGoal(s)
 				if err != nil || seen[gl.String()] {

@@ -71,7 +71,7 @@ func (c *Config) Jobs() []Job {
 							continue
 						}
 						j := Job{Attack: a, Ratio: ratio, Modality: mod, Defense: def, Seed: seed}
-						j.Name = fmt.Sprintf("%s-%s-r%g-%s-%s-s%d", a.Kind, strings.Join(a.Goals, "+"), ratio, mod, def, seed)
+						j.Name = fmt.Sprintf("%s-%s-r%g-%s-%s-s%d", a.label(), strings.Join(a.Goals, "+"), ratio, mod, def, seed)
 						jobs = append(jobs, j)
 					}
 				}
@@ -335,7 +335,7 @@ func (r *Runner) cleanModel() error {
 		if _, err := os.Stat(resPath); err == nil {
 			return nil
 		}
-		res, err := r.evaluate(m, "clean", Job{Attack: AttackConfig{Kind: "none"}, Modality: "both", Defense: "none", Seed: c.Seeds[0]}, nil, nil, 0)
+		res, err := r.evaluate(m, "clean", Job{Attack: AttackConfig{Kind: "none"}, Modality: "both", Defense: "none", Seed: c.Seeds[0]}, nil, nil, nil, 0)
 		if err != nil {
 			return err
 		}

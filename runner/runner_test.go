@@ -142,7 +142,12 @@ func TestConfigErrorsNameTheProblem(t *testing.T) {
 		`{"clean": {"epochs": 1}, "attacks": [{"kind": "I", "goals": ["a2b"], "target": {"mode": "nearest"}}], "poison": {"epochs": 1}, "ratios": [1]}`:           "target mode \"nearest\"",
 		`{"clean": {"epochs": 1}, "attacks": [{"kind": "I", "goals": ["a2b"], "target": {"mode": "path"}}], "poison": {"epochs": 1}, "ratios": [1]}`:              "needs a path",
 		`{"clean": {"epochs": 1, "seed": 7}}`: "clean.seed",
-		`{"clean": {"epochs": 1}, "attacks": [{"kind": "II", "goals": ["a2b"]}], "poison": {"epochs": 1, "freeze": "text"}, "ratios": [1]}`: "poison.freeze",
+		`{"clean": {"epochs": 1}, "attacks": [{"kind": "backdoor", "goals": ["any2b"]}], "poison": {"epochs": 1}, "ratios": [0.01]}`:                                                   "needs a trigger",
+		`{"clean": {"epochs": 1}, "attacks": [{"kind": "backdoor", "goals": ["any2b"], "trigger": {"kind": "sticker"}}], "poison": {"epochs": 1}, "ratios": [0.01]}`:                   "trigger kind",
+		`{"clean": {"epochs": 1}, "attacks": [{"kind": "backdoor", "goals": ["any2b"], "trigger": {"kind": "patch", "size": 3}}], "poison": {"epochs": 1}, "ratios": [0.01]}`:          "trigger size",
+		`{"clean": {"epochs": 1}, "attacks": [{"kind": "II", "goals": ["a2b"], "trigger": {"kind": "patch"}}], "poison": {"epochs": 1}, "ratios": [1]}`:                                "takes no trigger",
+		`{"clean": {"epochs": 1}, "attacks": [{"kind": "backdoor", "goals": ["any2b"], "trigger": {"kind": "patch"}, "templates": ["b"]}], "poison": {"epochs": 1}, "ratios": [0.01]}`: "templates",
+		`{"clean": {"epochs": 1}, "attacks": [{"kind": "II", "goals": ["a2b"]}], "poison": {"epochs": 1, "freeze": "text"}, "ratios": [1]}`:                                            "poison.freeze",
 	}
 	for in, want := range cases {
 		_, err := ParseConfig("x.json", []byte(in))

@@ -1,0 +1,131 @@
+package runner
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/mmpoison/mmpoison/clipmodel"
+	"github.com/mmpoison/mmpoison/dataset"
+	"github.com/mmpoison/mmpoison/experiments"
+	"github.com/mmpoison/mmpoison/vision/rgb"
+)
+
+// backdoorJob is what a job of an attack that NeedsImages carries beside the
+// paper's: the images with the stamped copies, and the triggered test
+// images that measure it, with the clean model's figures as the baseline.
+type backdoorJob struct {
+	target    string            // the class the trigger should call up
+	images    *clipmodel.Images // the dataset's images, the stamped training copies and the triggered test images
+	triggered []int             // slots of the triggered copies of the BackdoorQueries test images
+	clean     *experiments.BackdoorRanks
+	path      string
+}
+
+// cachedImage is a row's image as the model sees it: the cached square.
+func (r *Runner) cachedImage(row *dataset.Row) (*rgb.Image, error) {
+	s, ok := r.prep.Images.Slot(r.prep.Data, row)
+	if !ok {
+		return nil, fmt.Errorf("row %d has no readable image", row.ID)
+	}
+	return r.prep.Images.Cache.Image(s), nil
+}
+
+// templates are the caption templates of a backdoor: the attack's, else the
+// zero-shot prompts', else experiments.DefaultZeroShotTemplates.
+func (r *Runner) templates(a AttackConfig) []string {
+	if len(a.Templates) > 0 {
+		return a.Templates
+	}
+	return r.Config.ZeroShotTemplates
+}
+
+// prepareBackdoor stamps the trigger on every test image outside the target
+// class, caches those with the poisoned training set's stamped rows in the
+// job's folder, and measures the clean model on them.
+func (r *Runner) prepareBackdoor(poisoned *dataset.Dataset, spec experiments.AttackSpec, dir string, seed uint64) (*backdoorJob, error) {
+	g, err := r.gallery(r.clean)
+	if err != nil {
+		return nil, err
+	}
+	bd := &backdoorJob{target: spec.Goals[0].To, path: filepath.Join(dir, "images.imgcache")}
+	queries := experiments.BackdoorQueries(g, bd.target)
+	rng := jobRNG(seed, 0xbd)
+	stamped := make([]*rgb.Image, len(queries))
+	for i, q := range queries {
+		img, err := r.cachedImage(&g.Rows[q])
+		if err != nil {
+			return nil, fmt.Errorf("backdoor test image: %w", err)
+		}
+		stamped[i] = spec.Trigger.Stamp(img, rng)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	if bd.images, bd.triggered, err = r.prep.Images.Extend(poisoned, stamped, bd.path); err != nil {
+		return nil, err
+	}
+	if bd.clean, err = r.measureBackdoor(r.clean, g, bd); err != nil {
+		bd.close()
+		return nil, err
+	}
+	return bd, nil
+}
+
+// close releases the job's image cache and removes its file, which a rerun
+// of the job rebuilds bit for bit.
+func (bd *backdoorJob) close() {
+	if bd.images != nil {
+		bd.images.Cache.Close()
+	}
+	os.Remove(bd.path)
+}
+
+// measureBackdoor embeds the triggered test images with m and ranks them
+// against g, m's clean test gallery; zero-shot ASR needs the dataset's classes.
+func (r *Runner) measureBackdoor(m *clipmodel.Model, g *experiments.Gallery, bd *backdoorJob) (*experiments.BackdoorRanks, error) {
+	e, err := m.EmbedImages(bd.images.Cache, bd.triggered)
+	if err != nil {
+		return nil, err
+	}
+	triggered, err := experiments.NewMatrix(len(bd.triggered), m.Config.EmbedDim, e)
+	if err != nil {
+		return nil, err
+	}
+	var protos experiments.Matrix
+	classes := r.prep.Data.Classes
+	if len(classes) > 1 {
+		if protos, err = r.prototypes(m, classes); err != nil {
+			return nil, err
+		}
+	}
+	return experiments.MeasureBackdoor(g, triggered, bd.target, classes, protos)
+}
+
+// prototypes are m's zero-shot class prototypes for classes.
+func (r *Runner) prototypes(m *clipmodel.Model, classes []string) (experiments.Matrix, error) {
+	templates := r.Config.ZeroShotTemplates
+	if len(templates) == 0 {
+		templates = experiments.DefaultZeroShotTemplates
+	}
+	prompts, err := experiments.ZeroShotPrompts(classes, templates)
+	if err != nil {
+		return experiments.Matrix{}, err
+	}
+	pe, err := experiments.NewMatrix(len(prompts), m.Config.EmbedDim, m.EmbedTexts(r.prep.Tok, prompts))
+	if err != nil {
+		return experiments.Matrix{}, err
+	}
+	return experiments.ClassPrototypes(pe, len(templates))
+}
+
+// gallery embeds the clean test split with m.
+func (r *Runner) gallery(m *clipmodel.Model) (*experiments.Gallery, error) {
+	se, err := m.EmbedSplit(r.prep.Data, dataset.Test, r.prep.Images, r.prep.Tok)
+	if err != nil {
+		return nil, err
+	}
+	img, _ := experiments.NewMatrix(len(se.Rows), se.Dim, se.Images)
+	txt, _ := experiments.NewMatrix(len(se.Texts)/se.Dim, se.Dim, se.Texts)
+	return experiments.NewGallery(se.Rows, img, txt)
+}
