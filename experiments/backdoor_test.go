@@ -3,6 +3,8 @@ package experiments
 import (
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -337,5 +339,36 @@ func TestMeasureBackdoor(t *testing.T) {
 	}
 	if _, err := MeasureBackdoor(g, mat(t, 3, 0, 1, 0), "b", classes, protos); err == nil {
 		t.Error("one triggered image for two queries accepted")
+	}
+}
+
+// The report gives the backdoor its own table, each rate beside the clean
+// model's, and the plots draw zero-shot ASR against φ and epochs.
+func TestBackdoorReportAndPlots(t *testing.T) {
+	var res []Result
+	for _, ratio := range []float64{0.01, 0.03} {
+		for epoch := 1; epoch <= 2; epoch++ {
+			got := &BackdoorRanks{I2T: []int{0, 0, 20, 0}, T2I: []int{0, 3}, ZeroShot: 30 * ratio * float64(epoch) / 2}
+			clean := &BackdoorRanks{I2T: []int{40, 50, 20, 9}, T2I: []int{12, 30}, ZeroShot: 0.05}
+			base := Result{Job: "bd", Attack: AttackBackdoor, Goal: "patch0.25:any2ring", Modality: ModalityBoth, Defense: DefenseNone, Ratio: ratio, Phi: ratio, Epoch: epoch, Seed: 42}
+			res = append(res, BackdoorResults(base, got, clean)...)
+		}
+	}
+	md := RenderReport(res)
+	// Ratio 0.03 at epoch 2: zero-shot 0.9 (clean 0.05); i2t hit@1 3/4
+	// (clean 0), hit@10 3/4 (clean 1/4); t2i hit@10 1 (clean 0), MinRank 1.5 (21).
+	for _, w := range []string{"## Backdoor", "| patch0.25:any2ring | 0.03 | 3.000% | 2 | 0.900 (0.050) | 0.750 (0.000) | 0.750 (0.250) | 1.000 (0.000) | 1.500 (21.000) | 1 |"} {
+		if !strings.Contains(md, w) {
+			t.Errorf("report lacks %q:\n%s", w, md)
+		}
+	}
+	dir := t.TempDir()
+	if _, err := WritePlots(dir, res); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"asr_vs_phi_attackbackdoor_i2t.png", "asr_vs_epoch_attackbackdoor_i2t.svg", "hit_vs_phi_attackbackdoor_t2i.png"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("missing plot %s", f)
+		}
 	}
 }

@@ -119,7 +119,7 @@ func addSeries(p *plot.Plot, legend *plot.Legend, i int, name string, pts plotte
 
 // WritePlots writes the standard plots of a results set into dir: Hit@K and
 // MinRank against poisoning rate and against epochs for each attack and
-// direction with enough points, and the A2B MinRank heat map when Attack II
+// direction with enough points (and the backdoor's zero-shot ASR), and the A2B MinRank heat map when Attack II
 // covers several goals. It returns the files written.
 func WritePlots(dir string, results []Result) ([]string, error) {
 	seen := map[[2]string]bool{}
@@ -131,14 +131,22 @@ func WritePlots(dir string, results []Result) ([]string, error) {
 	var written []string
 	for _, ad := range sortedPairs(seen) {
 		attack, dir2 := ad[0], ad[1]
-		for _, x := range []string{XRatio, XEpoch} {
+		rate := XRatio // the paper's attacks poison a fraction of class A
+		if attack == AttackBackdoor {
+			rate = XPhi // the backdoor a share of all images
+		}
+		for _, x := range []string{rate, XEpoch} {
 			for _, kind := range []struct {
 				name, ylabel string
 				metrics      []string
 			}{
 				{"hit", "Hit@K", []string{HitMetric(1), HitMetric(5), HitMetric(10)}},
 				{"minrank", "mean MinRank", []string{MetricMinRankMean, MetricBaselineMinRankMean}},
+				{"asr", "zero-shot ASR", []string{MetricASRZeroShot, MetricBaselinePrefix + MetricASRZeroShot}},
 			} {
+				if kind.name == "asr" && (attack != AttackBackdoor || dir2 != I2T) {
+					continue
+				}
 				base := filepath.Join(dir, fmt.Sprintf("%s_vs_%s_attack%s_%s", kind.name, x, attack, dir2))
 				title := fmt.Sprintf("Attack %s, %s", attack, dirName(dir2))
 				paths, err := PlotCurves(results, CurveSpec{Attack: attack, Direction: dir2, X: x, Metrics: kind.metrics, Title: title, YLabel: kind.ylabel}, base)

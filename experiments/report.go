@@ -23,12 +23,13 @@ func RenderReport(results []Result) string {
 	a := aggregateResults(results)
 	var b strings.Builder
 	b.WriteString("# mmpoison results\n\n")
-	fmt.Fprintf(&b, "%d result values. MinRank is the 0-based rank of the best target (ties with non-targets count against the target); Hit@K = fraction of queries with MinRank < K. Baseline rows query with random test captions.\n\n", len(results))
+	fmt.Fprintf(&b, "%d result values. MinRank is the 0-based rank of the best target (ties with non-targets count against the target); Hit@K = fraction of queries with MinRank < K. Baseline rows query with random test captions; a backdoor's baseline is the same trigger on the clean model.\n\n", len(results))
 	writeUtility(&b, a)
 	for _, attack := range []string{AttackSingleImage, AttackSingleLabel} {
 		writeAttackSection(&b, a, attack)
 	}
 	writeMultiGoal(&b, a)
+	writeBackdoor(&b, a)
 	writeVariants(&b, a, "Frozen towers (modality)", "Modality", func(k runKey) string { return k.Modality },
 		func(k runKey) bool { return k.Modality != ModalityBoth && k.Defense == DefenseNone })
 	writeVariants(&b, a, "Defenses", "Defense", func(k runKey) string { return k.Defense },
@@ -178,6 +179,33 @@ func writeMultiGoal(b *strings.Builder, a *aggregate) {
 			}
 			rows = append(rows, row)
 		}
+	}
+	writeTable(b, header, rows)
+}
+
+// writeBackdoor writes the backdoor's success rates, each with the same
+// trigger on the clean model in brackets: zero-shot ASR, triggered images
+// retrieving target-class captions (i2t) and target-class captions
+// retrieving triggered images (t2i).
+func writeBackdoor(b *strings.Builder, a *aggregate) {
+	keys := a.finalKeys(func(k runKey) bool {
+		return k.Attack == AttackBackdoor && k.Direction == I2T && k.Modality == ModalityBoth && k.Defense == DefenseNone && isAttackMetricKey(a, k)
+	})
+	if len(keys) == 0 {
+		return
+	}
+	b.WriteString("## Backdoor (attack success; the same trigger on the clean model in brackets)\n\n")
+	header := []string{"Trigger:goal", "Ratio", "φ", "Epoch", "zero-shot ASR", "i2t Hit@1", "i2t Hit@10", "t2i Hit@10", "t2i MinRank", "n"}
+	var rows [][]string
+	for _, k := range keys {
+		tk := k
+		tk.Direction = T2I
+		cell := func(k runKey, metric string) string {
+			return a.spread(k, metric) + " (" + a.spread(k, MetricBaselinePrefix+metric) + ")"
+		}
+		_, n := a.get(k, HitMetric(1))
+		rows = append(rows, []string{k.Goal, fmtRatio(k.Ratio), fmtPhi(a.phi[k].value()), strconv.Itoa(k.Epoch),
+			cell(k, MetricASRZeroShot), cell(k, HitMetric(1)), cell(k, HitMetric(10)), cell(tk, HitMetric(10)), cell(tk, MetricMinRankMean), strconv.Itoa(n)})
 	}
 	writeTable(b, header, rows)
 }

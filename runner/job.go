@@ -316,7 +316,7 @@ func (r *Runner) evaluate(m *clipmodel.Model, job string, j Job, goals []experim
 	var evals []goalEval
 	if bd != nil {
 		b := base
-		b.Goal = experiments.GoalLabel(j.Attack.Kind, 0, goals[0])
+		b.Goal = j.Attack.Trigger.Label() + ":" + goals[0].String()
 		got, err := r.measureBackdoor(m, g, bd)
 		if err != nil {
 			return nil, err

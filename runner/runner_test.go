@@ -99,13 +99,13 @@ func TestShrunkenDemoAttackBeatsBaseline(t *testing.T) {
 func TestJobsExpandTheGrid(t *testing.T) {
 	c := DemoConfig()
 	jobs := c.Jobs()
-	// I and III without defenses, II with none, filter and finetune.
-	if len(jobs) != 5 {
+	// I, III and the backdoor without defenses, II with none, filter and finetune.
+	if len(jobs) != 6 {
 		var names []string
 		for _, j := range jobs {
 			names = append(names, j.Name)
 		}
-		t.Fatalf("demo grid has %d jobs, want 5: %v", len(jobs), names)
+		t.Fatalf("demo grid has %d jobs, want 6: %v", len(jobs), names)
 	}
 	seen := map[string]bool{}
 	for _, j := range jobs {
@@ -114,8 +114,11 @@ func TestJobsExpandTheGrid(t *testing.T) {
 		}
 		seen[j.Name] = true
 	}
-	if last := jobs[len(jobs)-1]; last.Attack.Kind != "III" || len(last.Attack.Goals) != 2 {
-		t.Errorf("the last demo job should be attack III with two goals, got %+v", last)
+	if iii := jobs[len(jobs)-2]; iii.Attack.Kind != "III" || len(iii.Attack.Goals) != 2 {
+		t.Errorf("the fifth demo job should be attack III with two goals, got %+v", iii)
+	}
+	if last := jobs[len(jobs)-1]; last.Name != "backdoor-patch0.25-any2ring-r0.01-both-none-s42" {
+		t.Errorf("the last demo job should be the patch backdoor, got %s", last.Name)
 	}
 }
 
