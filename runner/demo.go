@@ -6,8 +6,8 @@ import _ "embed"
 var demoConfig []byte
 
 // DemoConfig is the grid `mmpoison demo` runs on the built-in shapes data:
-// a clean model, Attacks I, II and III at about 1% of the training pairs,
-// and both defenses against Attack II.
+// a clean model, Attacks I, II and III and a patch backdoor at about 1% of
+// the training pairs, and both defenses against Attack II.
 func DemoConfig() *Config {
 	c, err := ParseConfig("demo.json", demoConfig)
 	if err != nil {

@@ -27,6 +27,6 @@ func runDemo(args []string) error {
 		return nil
 	}
 	parallel.SetThreads(*threads)
-	fmt.Fprintf(os.Stderr, "mmpoison demo: clean model, Attacks I, II and III, filter and fine-tuning defenses on shapes; output in %s\n", *out)
+	fmt.Fprintf(os.Stderr, "mmpoison demo: clean model, Attacks I, II and III, a patch backdoor, filter and fine-tuning defenses on shapes; output in %s\n", *out)
 	return runGrid(cfg, *out, 0, 1, "")
 }
