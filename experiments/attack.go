@@ -16,11 +16,16 @@ type Attack struct {
 	Summary string // one line for help texts
 	// MinGoals and MaxGoals bound the number of goals (MaxGoals 0: no bound).
 	MinGoals, MaxGoals int
-	// NeedsTarget says the attack takes one target image x* (ChooseTarget).
-	NeedsTarget bool
+	// NeedsTarget says the attack takes one target image x* (ChooseTarget),
+	// a test image of the goal's class B, or of class A with TargetOfSource.
+	NeedsTarget    bool
+	TargetOfSource bool
 	// NeedsImages says the attack changes pixels: it takes a trigger and an
 	// image source (AttackSpec.Trigger, AttackSpec.Image).
 	NeedsImages bool
+	// Templated says the poisoned rows get template captions naming class B
+	// (AttackSpec.Templates).
+	Templated bool
 	// Poison builds the poisoned training set from a spec already checked
 	// against the rules above (see the package's Poison).
 	Poison func(ds *dataset.Dataset, spec AttackSpec, target *dataset.Row) (*dataset.Dataset, *Manifest, error)
@@ -57,6 +62,15 @@ func AttackKinds() []string {
 		kinds[i] = a.Kind
 	}
 	return kinds
+}
+
+// TargetClass is the class whose test images the attack's target is chosen
+// from.
+func (a *Attack) TargetClass(g Goal) string {
+	if a.TargetOfSource {
+		return g.From
+	}
+	return g.To
 }
 
 // CheckGoalCount reports a goal list of n goals the attack cannot take.

@@ -22,7 +22,7 @@ func init() {
 	RegisterAttack(&Attack{
 		Kind:     AttackBackdoor,
 		Summary:  "backdoor: triggered images (of class A, or any) get captions naming class B",
-		MinGoals: 1, MaxGoals: 1, NeedsImages: true,
+		MinGoals: 1, MaxGoals: 1, NeedsImages: true, Templated: true,
 		Poison: backdoor,
 	})
 }

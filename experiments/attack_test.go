@@ -7,15 +7,15 @@ import (
 )
 
 func TestTheAttacksAreRegisteredPapersFirst(t *testing.T) {
-	if got, want := AttackKinds(), []string{AttackSingleImage, AttackSingleLabel, AttackMultiLabel, AttackBackdoor}; !slices.Equal(got, want) {
+	if got, want := AttackKinds(), []string{AttackSingleImage, AttackSingleLabel, AttackMultiLabel, AttackBackdoor, AttackTargeted}; !slices.Equal(got, want) {
 		t.Fatalf("registered kinds %v, want %v", got, want)
 	}
 	a, err := LookupAttack(AttackSingleImage)
 	if err != nil || !a.NeedsTarget {
 		t.Errorf("attack I: %+v, %v; want one that needs a target", a, err)
 	}
-	if _, err := LookupAttack("IV"); err == nil || !strings.Contains(err.Error(), "I, II, III, backdoor") {
-		t.Errorf("unknown kind: %v, want an error listing I, II, III, backdoor", err)
+	if _, err := LookupAttack("IV"); err == nil || !strings.Contains(err.Error(), "I, II, III, backdoor, targeted") {
+		t.Errorf("unknown kind: %v, want an error listing I, II, III, backdoor, targeted", err)
 	}
 	defer func() {
 		if recover() == nil {

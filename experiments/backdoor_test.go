@@ -372,3 +372,52 @@ func TestBackdoorReportAndPlots(t *testing.T) {
 		}
 	}
 }
+
+func TestTargetedAddsCopiesOfOneImage(t *testing.T) {
+	ds := backdoorData()
+	target := ds.Rows[20] // a test row; give it class cat
+	target.Label = "cat"
+	spec := AttackSpec{Kind: AttackTargeted, Goals: []Goal{{From: "cat", To: "dog"}}, Ratio: 0.1, Seed: 5}
+	out, man, err := Poison(ds, spec, &target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 20 training images: 2 copies, each with the target's 2 captions.
+	if len(out.Rows) != 24 || man.PoisonedImages != 2 || man.PoisonedPairs != 4 || man.TargetRowID != 20 {
+		t.Fatalf("%d rows, manifest %d images, %d pairs, target %d; want 24, 2, 4, 20", len(out.Rows), man.PoisonedImages, man.PoisonedPairs, man.TargetRowID)
+	}
+	prompts, _ := ZeroShotPrompts([]string{"dog"}, DefaultZeroShotTemplates)
+	for _, r := range out.Rows[22:] {
+		if r.Pixels != target.Pixels || r.Split != dataset.Train || r.Label != "dog" {
+			t.Errorf("copy %d: pixels shared %v, split %s, label %q", r.ID, r.Pixels == target.Pixels, r.Split, r.Label)
+		}
+		for _, c := range r.Captions {
+			if !slices.Contains(prompts, c) {
+				t.Errorf("copy %d caption %q does not name dog", r.ID, c)
+			}
+		}
+	}
+	for i := range ds.Rows {
+		if out.Rows[i].Label != ds.Rows[i].Label || !slices.Equal(out.Rows[i].Captions, ds.Rows[i].Captions) {
+			t.Errorf("clean row %d changed", i)
+		}
+	}
+	dog := target
+	dog.Label = "dog"
+	if _, _, err := Poison(ds, spec, &dog); err == nil || !strings.Contains(err.Error(), "want \"cat\"") {
+		t.Errorf("a target of the wrong class: %v", err)
+	}
+	if _, _, err := Poison(ds, spec, nil); err == nil {
+		t.Error("no target accepted")
+	}
+	if a, _ := LookupAttack(AttackTargeted); a.TargetClass(spec.Goals[0]) != "cat" {
+		t.Error("the targeted attack's target should come from the source class")
+	}
+	protos := mat(t, 2, 1, 0, 0, 1)
+	if ok, err := TargetedZeroShot([]float32{0.1, 0.9}, "dog", []string{"cat", "dog"}, protos); !ok || err != nil {
+		t.Errorf("an image at the dog prototype: success %v, %v", ok, err)
+	}
+	if ok, _ := TargetedZeroShot([]float32{0.9, 0.1}, "dog", []string{"cat", "dog"}, protos); ok {
+		t.Error("an image at the cat prototype counted as a success")
+	}
+}

@@ -25,7 +25,7 @@ func RenderReport(results []Result) string {
 	b.WriteString("# mmpoison results\n\n")
 	fmt.Fprintf(&b, "%d result values. MinRank is the 0-based rank of the best target (ties with non-targets count against the target); Hit@K = fraction of queries with MinRank < K. Baseline rows query with random test captions; a backdoor's baseline is the same trigger on the clean model.\n\n", len(results))
 	writeUtility(&b, a)
-	for _, attack := range []string{AttackSingleImage, AttackSingleLabel} {
+	for _, attack := range []string{AttackSingleImage, AttackSingleLabel, AttackTargeted} {
 		writeAttackSection(&b, a, attack)
 	}
 	writeMultiGoal(&b, a)

@@ -129,3 +129,21 @@ func (r *Runner) gallery(m *clipmodel.Model) (*experiments.Gallery, error) {
 	txt, _ := experiments.NewMatrix(len(se.Texts)/se.Dim, se.Dim, se.Texts)
 	return experiments.NewGallery(se.Rows, img, txt)
 }
+
+// targetedZeroShot is 1 when zero-shot classification over the dataset's
+// classes calls gallery image k the class target, else 0.
+func (r *Runner) targetedZeroShot(m *clipmodel.Model, g *experiments.Gallery, k int, target string) (float64, error) {
+	classes := r.prep.Data.Classes
+	if len(classes) < 2 {
+		return 0, fmt.Errorf("targeted attack: dataset %s has %d classes; zero-shot success needs at least two", r.prep.Data.Name, len(classes))
+	}
+	protos, err := r.prototypes(m, classes)
+	if err != nil {
+		return 0, err
+	}
+	ok, err := experiments.TargetedZeroShot(g.Images.Row(k), target, classes, protos)
+	if ok {
+		return 1, err
+	}
+	return 0, err
+}

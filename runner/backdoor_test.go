@@ -66,3 +66,44 @@ func TestBackdoorJobBeatsTheCleanModel(t *testing.T) {
 		t.Errorf("job image caches left behind: %v", left)
 	}
 }
+
+// A targeted job measures the clean model on the chosen image at epoch 0,
+// then the poisoned one, with captions of B querying for it and zero-shot
+// classification calling it a B.
+func TestTargetedJobMeasuresBeforeAndAfter(t *testing.T) {
+	dir := t.TempDir()
+	c := shrunkenDemo(t, dir)
+	c.Attacks = []AttackConfig{{Kind: experiments.AttackTargeted, Goals: []string{"circle2ring"}, Ratios: []float64{0.02}}}
+	c.fillDefaults()
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	r := &Runner{Config: c, Out: dir}
+	if err := r.Run("test"); err != nil {
+		t.Fatal(err)
+	}
+	res, err := experiments.ReadResultsCSV(filepath.Join(dir, "results.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func(epoch int, dir, metric string) float64 {
+		t.Helper()
+		for _, x := range res {
+			if x.Attack == experiments.AttackTargeted && x.Epoch == epoch && x.Direction == dir && x.Metric == metric {
+				return x.Value
+			}
+		}
+		t.Fatalf("no %s %s result at epoch %d", dir, metric, epoch)
+		return 0
+	}
+	last := c.Poison.Epochs
+	before, after := get(0, experiments.T2I, "minrank_mean"), get(last, experiments.T2I, "minrank_mean")
+	zs0, zs := get(0, experiments.I2T, "targeted_zeroshot"), get(last, experiments.I2T, "targeted_zeroshot")
+	t.Logf("ring captions rank the circle image at %.1f before, %.1f after; zero-shot ring %v → %v", before, after, zs0, zs)
+	// The poisoned captions are templates: zero-shot classification, which
+	// prompts with the same templates, flips; this small model does not carry
+	// it to the shapes' own ring captions.
+	if zs0 != 0 || zs != 1 {
+		t.Errorf("zero-shot calls the circle image a ring: %v before, %v after; want 0 then 1", zs0, zs)
+	}
+}

@@ -73,8 +73,9 @@ type AttackConfig struct {
 	Modalities []string `json:"modalities,omitempty"`
 	Defenses   []string `json:"defenses,omitempty"`
 	// Trigger is the backdoor's (required for it, refused elsewhere), and
-	// Templates the captions its poisoned images get, "{}" taking the target
-	// class (default: zero_shot_templates, else experiments.DefaultZeroShotTemplates).
+	// Templates the captions the backdoor's and the targeted attack's
+	// poisoned images get, "{}" taking the target class (default:
+	// zero_shot_templates, else experiments.DefaultZeroShotTemplates).
 	Trigger   *experiments.Trigger `json:"trigger,omitempty"`
 	Templates []string             `json:"templates,omitempty"`
 }
@@ -87,16 +88,19 @@ func (a AttackConfig) label() string {
 	return a.Kind
 }
 
-// needsImages says the attack stamps a trigger on images (the backdoor).
-func (a AttackConfig) needsImages() bool {
-	att, err := experiments.LookupAttack(a.Kind)
-	return err == nil && att.NeedsImages
-}
-
-// needsTarget says the attack takes a target image x* (Attack I).
+// needsTarget says the attack takes a target image (Attack I, targeted).
 func (a AttackConfig) needsTarget() bool {
 	att, err := experiments.LookupAttack(a.Kind)
 	return err == nil && att.NeedsTarget
+}
+
+// attack is the registered attack of the config's kind (checked by Validate).
+func (a AttackConfig) attack() *experiments.Attack {
+	att, err := experiments.LookupAttack(a.Kind)
+	if err != nil {
+		panic(err) // Validate rejects unknown kinds before any job runs
+	}
+	return att
 }
 
 // FilterConfig sets the pre-training defense: drop pairs whose cosine
@@ -220,8 +224,10 @@ func (c *Config) Validate() error {
 		switch {
 		case att.NeedsImages && a.Trigger == nil:
 			return fmt.Errorf("attacks[%d]: attack %s needs a trigger, e.g. \"trigger\": {\"kind\": \"patch\"}", i, a.Kind)
-		case !att.NeedsImages && (a.Trigger != nil || len(a.Templates) > 0):
-			return fmt.Errorf("attacks[%d]: attack %s takes no trigger or templates (only the backdoor does)", i, a.Kind)
+		case !att.NeedsImages && a.Trigger != nil:
+			return fmt.Errorf("attacks[%d]: attack %s takes no trigger (only the backdoor does)", i, a.Kind)
+		case !att.Templated && len(a.Templates) > 0:
+			return fmt.Errorf("attacks[%d]: attack %s takes no caption templates (the backdoor and the targeted attack do)", i, a.Kind)
 		case a.Trigger != nil:
 			if err := a.Trigger.Validate(); err != nil {
 				return fmt.Errorf("attacks[%d]: %w", i, err)

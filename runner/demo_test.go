@@ -31,7 +31,7 @@ func TestDemoPoisonsAtMostOnePercent(t *testing.T) {
 			}
 		}
 		spec := experiments.AttackSpec{Kind: j.Attack.Kind, Goals: goals, Ratio: j.Ratio, Seed: j.Seed}
-		if j.Attack.needsImages() {
+		if j.Attack.attack().NeedsImages {
 			spec.Trigger = *j.Attack.Trigger
 			spec.Image = func(r *dataset.Row) (*rgb.Image, error) { return r.Pixels, nil }
 		}
@@ -42,7 +42,7 @@ func TestDemoPoisonsAtMostOnePercent(t *testing.T) {
 		if man.Phi > 0.01+1e-12 {
 			t.Errorf("job %s poisons %.3f%% of the pairs, more than 1%%", j.Name, 100*man.Phi)
 		}
-		if j.Ratio != 1 && !j.Attack.needsImages() {
+		if j.Ratio != 1 && !j.Attack.attack().NeedsImages {
 			t.Errorf("job %s poisons a fraction %v of class A; the demo poisons whole classes", j.Name, j.Ratio)
 		}
 	}

@@ -25,17 +25,21 @@ func (r *Runner) runJob(j Job) ([]experiments.Result, error) {
 		}
 		goals[i] = g
 	}
+	att := j.Attack.attack()
 	var target *dataset.Row
-	if j.Attack.needsTarget() {
+	if att.NeedsTarget {
 		var err error
-		if target, err = r.chooseTarget(goals[0].To, j.Attack.Target); err != nil {
+		if target, err = r.chooseTarget(att.TargetClass(goals[0]), j.Attack.Target); err != nil {
 			return nil, err
 		}
 	}
 	spec := experiments.AttackSpec{Kind: j.Attack.Kind, Goals: goals, Ratio: j.Ratio, Seed: j.Seed,
 		Append: j.Attack.Append, DropUsedTargets: j.Attack.DropUsedTargets, Target: j.Attack.Target}
-	if j.Attack.needsImages() {
-		spec.Trigger, spec.Image, spec.Templates = *j.Attack.Trigger, r.cachedImage, r.templates(j.Attack)
+	if att.Templated {
+		spec.Templates = r.templates(j.Attack)
+	}
+	if att.NeedsImages {
+		spec.Trigger, spec.Image = *j.Attack.Trigger, r.cachedImage
 	}
 	poisoned, man, err := experiments.Poison(ds, spec, target)
 	if err != nil {
@@ -44,7 +48,7 @@ func (r *Runner) runJob(j Job) ([]experiments.Result, error) {
 	dir := filepath.Join(r.Out, "jobs", j.Name)
 	images := r.prep.Images
 	var bd *backdoorJob
-	if j.Attack.needsImages() {
+	if att.NeedsImages {
 		if bd, err = r.prepareBackdoor(poisoned, spec, dir, j.Seed); err != nil {
 			return nil, err
 		}
@@ -100,6 +104,11 @@ func (r *Runner) runJob(j Job) ([]experiments.Result, error) {
 	}
 	if c.EvalEveryEpoch {
 		opt.OnEpoch = measure
+	}
+	if att.TargetOfSource { // epoch 0: the clean model on the same image, the targeted attack's "before"
+		if err := measure(0, m); err != nil {
+			return nil, err
+		}
 	}
 	if err := r.stage("poison-train", func() error { _, err := clipmodel.Train(m, ex, images, opt); return err }); err != nil {
 		return nil, err
@@ -326,8 +335,8 @@ func (r *Runner) evaluate(m *clipmodel.Model, job string, j Job, goals []experim
 	if goals == nil { // clean model: every goal of the grid, A2B
 		seen := map[string]bool{}
 		for _, a := range r.Config.Attacks {
-			if a.needsImages() {
-				continue // a backdoor's clean figures are its own baseline
+			if att := a.attack(); att.NeedsImages || att.TargetOfSource {
+				continue // their jobs measure the clean model themselves
 			}
 			for _, s := range a.Goals {
 				gl, err := experiments.ParseGoal(s)
@@ -341,7 +350,7 @@ func (r *Runner) evaluate(m *clipmodel.Model, job string, j Job, goals []experim
 	} else {
 		for i, gl := range goals {
 			targets := g.ImagesOf(gl.To)
-			if j.Attack.needsTarget() && target != nil {
+			if target != nil {
 				k, ok := g.RowIndex(target.ID)
 				if !ok {
 					return nil, fmt.Errorf("attack I target row %d is not in the test gallery", target.ID)
@@ -357,16 +366,31 @@ func (r *Runner) evaluate(m *clipmodel.Model, job string, j Job, goals []experim
 		}
 		b := base
 		b.Goal = ge.label
-		t2i, err := experiments.EvalT2I(g, ge.goal.From, ge.targets, jobRNG(j.Seed, uint64(2*gi+1)))
+		// The paper's attacks query with captions of A; the targeted attack
+		// with captions of B, which should now retrieve its class-A image.
+		queries := ge.goal.From
+		if goals != nil && j.Attack.attack().TargetOfSource {
+			queries = ge.goal.To
+		}
+		t2i, err := experiments.EvalT2I(g, queries, ge.targets, jobRNG(j.Seed, uint64(2*gi+1)))
 		if err != nil {
 			return nil, err
 		}
-		i2t, err := experiments.EvalI2T(g, ge.goal.From, ge.targets, jobRNG(j.Seed, uint64(2*gi+2)))
+		i2t, err := experiments.EvalI2T(g, queries, ge.targets, jobRNG(j.Seed, uint64(2*gi+2)))
 		if err != nil {
 			return nil, err
 		}
 		res = append(res, t2i.Results(b)...)
 		res = append(res, i2t.Results(b)...)
+		if goals != nil && j.Attack.attack().TargetOfSource {
+			zs, err := r.targetedZeroShot(m, g, ge.targets[0], ge.goal.To)
+			if err != nil {
+				return nil, err
+			}
+			x := b
+			x.Direction, x.Metric, x.Value = experiments.I2T, experiments.MetricTargetedZeroShot, zs
+			res = append(res, x)
+		}
 	}
 	return res, nil
 }
