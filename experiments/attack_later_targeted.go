@@ -20,7 +20,7 @@ func init() {
 		Kind:     AttackTargeted,
 		Summary:  "targeted: copies of one class-A image x are added with captions naming class B",
 		MinGoals: 1, MaxGoals: 1, NeedsTarget: true, TargetOfSource: true, Templated: true,
-		Poison:   targeted,
+		Poison: targeted,
 	})
 }
 
