@@ -38,6 +38,9 @@ func backdoor(ds *dataset.Dataset, spec AttackSpec, _ *dataset.Row) (*dataset.Da
 	if err := spec.Trigger.Validate(); err != nil {
 		return nil, nil, fmt.Errorf("attack %s: %w", spec.Kind, err)
 	}
+	if spec.Trigger.Pattern == PatternOptimized && len(spec.Trigger.Pixels) == 0 {
+		return nil, nil, fmt.Errorf("attack %s: the optimized patch has no pixels yet: optimise it on the clean model first (the runner does)", spec.Kind)
+	}
 	if spec.Image == nil {
 		return nil, nil, fmt.Errorf("attack %s: no image source to stamp the trigger on (AttackSpec.Image)", spec.Kind)
 	}

@@ -82,6 +82,24 @@ func TestRandomNoisePatchMovesButKeepsItsPixels(t *testing.T) {
 	}
 }
 
+func TestOptimizedPatchStampsItsPixels(t *testing.T) {
+	pix := make([]uint8, 4*4*3)
+	for i := range pix {
+		pix[i] = uint8(10 * i)
+	}
+	tr := Trigger{Kind: TriggerPatch, Size: 0.25, Pattern: PatternOptimized, Pixels: pix}
+	out := tr.Stamp(flatImage(16, 16, 1), nil) // a 4 px patch: the pixels as they are
+	for y := 0; y < 4; y++ {
+		if got := out.Pix[3*((12+y)*16+12):][:12]; !slices.Equal(got, pix[12*y:12*y+12]) {
+			t.Fatalf("patch row %d = %v, want %v", y, got, pix[12*y:12*y+12])
+		}
+	}
+	big := tr.Stamp(flatImage(32, 32, 1), nil) // an 8 px patch: each pixel doubled
+	if got, want := big.Pix[3*((24+2)*32+24+3):][:3], pix[3*(1*4+1):][:3]; !slices.Equal(got, want) {
+		t.Errorf("resampled patch pixel (3,2) = %v, want source pixel (1,1) %v", got, want)
+	}
+}
+
 func TestBlendTriggerMixesNoise(t *testing.T) {
 	tr := Trigger{Kind: TriggerBlend, Alpha: 0.25}
 	src := flatImage(8, 8, 200)
@@ -122,6 +140,9 @@ func TestTriggerValidate(t *testing.T) {
 		{Trigger{Kind: TriggerPatch, Pattern: "stripes"}, "pattern"},
 		{Trigger{Kind: TriggerBlend, Alpha: 2}, "alpha"},
 		{Trigger{Kind: TriggerBlend, Alpha: math.NaN()}, "alpha"},
+		{Trigger{Kind: TriggerPatch, Pattern: PatternOptimized, Steps: -1}, "steps"},
+		{Trigger{Kind: TriggerPatch, Pattern: PatternOptimized, StepSize: 300}, "step size"},
+		{Trigger{Kind: TriggerPatch, Pixels: []uint8{1, 2}}, "pixels"},
 	} {
 		err := c.tr.Validate()
 		if err == nil || !strings.Contains(err.Error(), c.want) {
@@ -233,6 +254,7 @@ func TestBackdoorRefusesWhatItCannotDo(t *testing.T) {
 		"unknown target":      func(s *AttackSpec) { s.Goals[0].To = "horse" },
 		"two goals":           func(s *AttackSpec) { s.Goals = append(s.Goals, Goal{From: "cat", To: "dog"}) },
 		"template without {}": func(s *AttackSpec) { s.Templates = []string{"a dog"} },
+		"unoptimized patch":   func(s *AttackSpec) { s.Trigger.Pattern = PatternOptimized },
 	} {
 		spec := backdoorSpec(0.5)
 		edit(&spec)

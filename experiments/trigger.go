@@ -2,6 +2,7 @@ package experiments
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 
 	"github.com/mmpoison/mmpoison/vision/rgb"
@@ -15,10 +16,11 @@ const (
 
 // Trigger positions and patterns of a patch.
 const (
-	PositionCorner = "corner" // bottom-right corner
-	PositionRandom = "random" // anywhere inside the image, drawn per stamp
-	PatternChecker = "checkerboard"
-	PatternNoise   = "noise" // seeded uniform noise, the same pixels on every stamp
+	PositionCorner   = "corner" // bottom-right corner
+	PositionRandom   = "random" // anywhere inside the image, drawn per stamp
+	PatternChecker   = "checkerboard"
+	PatternNoise     = "noise"     // seeded uniform noise, the same pixels on every stamp
+	PatternOptimized = "optimized" // pixels learned on the clean model (BadCLIP), held in Pixels
 )
 
 // Defaults of a trigger's unset fields. A patch of 1/14 of the side is the
@@ -38,8 +40,21 @@ type Trigger struct {
 	Position string  `json:"position,omitempty"` // patch: PositionCorner (default) or PositionRandom
 	Pattern  string  `json:"pattern,omitempty"`  // patch: PatternChecker (default) or PatternNoise; a blend is always noise
 	Alpha    float64 `json:"alpha,omitempty"`    // blend: weight of the noise; 0: DefaultBlendAlpha
-	Seed     uint64  `json:"seed,omitempty"`     // of the noise pattern; 0: DefaultSeed
+	Seed     uint64  `json:"seed,omitempty"`     // of the noise pattern and the optimisation; 0: DefaultSeed
+	// Steps and StepSize drive the optimisation of an optimized patch
+	// (0: DefaultPatchSteps, DefaultPatchStepSize); Pixels are its result,
+	// side·side·3 levels (HWC), filled in by the runner before poisoning.
+	Steps    int     `json:"steps,omitempty"`
+	StepSize float64 `json:"step_size,omitempty"`
+	Pixels   []uint8 `json:"pixels,omitempty"`
 }
+
+// Defaults of an optimized patch's search: sign-gradient steps of 2 levels,
+// as projected gradient descent on images takes.
+const (
+	DefaultPatchSteps    = 200
+	DefaultPatchStepSize = 2
+)
 
 // withDefaults fills the unset fields.
 func (t Trigger) withDefaults() Trigger {
@@ -55,6 +70,12 @@ func (t Trigger) withDefaults() Trigger {
 	if t.Alpha == 0 {
 		t.Alpha = DefaultBlendAlpha
 	}
+	if t.Pattern == PatternOptimized && t.Steps == 0 {
+		t.Steps = DefaultPatchSteps
+	}
+	if t.Pattern == PatternOptimized && t.StepSize == 0 {
+		t.StepSize = DefaultPatchStepSize
+	}
 	t.Seed = seedOrDefault(t.Seed)
 	return t
 }
@@ -69,8 +90,12 @@ func (t Trigger) Validate() error {
 		return fmt.Errorf("trigger size %g: want a fraction of the image side in (0, 1]", t.Size)
 	case t.Position != PositionCorner && t.Position != PositionRandom:
 		return fmt.Errorf("trigger position %q: want %q or %q", t.Position, PositionCorner, PositionRandom)
-	case t.Pattern != PatternChecker && t.Pattern != PatternNoise:
-		return fmt.Errorf("trigger pattern %q: want %q or %q", t.Pattern, PatternChecker, PatternNoise)
+	case t.Pattern != PatternChecker && t.Pattern != PatternNoise && t.Pattern != PatternOptimized:
+		return fmt.Errorf("trigger pattern %q: want %q, %q or %q", t.Pattern, PatternChecker, PatternNoise, PatternOptimized)
+	case t.Pattern == PatternOptimized && (t.Steps < 1 || !(t.StepSize > 0 && t.StepSize <= 255)):
+		return fmt.Errorf("trigger optimisation: steps %d and step size %g must be positive (step size at most 255 levels)", t.Steps, t.StepSize)
+	case len(t.Pixels)%3 != 0:
+		return fmt.Errorf("trigger pixels: %d bytes is not a whole number of RGB pixels", len(t.Pixels))
 	case !(t.Alpha > 0 && t.Alpha <= 1):
 		return fmt.Errorf("trigger alpha %g: want a blend weight in (0, 1]", t.Alpha)
 	}
@@ -100,12 +125,17 @@ func (t Trigger) Label() string {
 	if d.Pattern != PatternChecker {
 		l += "-" + d.Pattern
 	}
+	if d.Pattern == PatternOptimized && (d.Steps != DefaultPatchSteps || d.StepSize != DefaultPatchStepSize) {
+		l += fmt.Sprintf("%dx%g", d.Steps, d.StepSize)
+	}
 	return l
 }
 
 // Stamp returns a copy of img carrying the trigger. rng places a random
-// patch; the pattern itself depends only on the trigger's seed, so every
-// stamp carries the same pixels. t must be valid.
+// patch; the pattern itself depends only on the trigger's seed (or its
+// optimized Pixels, resampled to the nearest pixel when the image's patch
+// side differs from theirs), so every stamp carries the same pixels. t must
+// be valid, and an optimized patch must have its Pixels.
 func (t Trigger) Stamp(img *rgb.Image, rng *rand.Rand) *rgb.Image {
 	t = t.withDefaults()
 	out := &rgb.Image{W: img.W, H: img.H, Pix: append([]uint8(nil), img.Pix...)}
@@ -116,14 +146,17 @@ func (t Trigger) Stamp(img *rgb.Image, rng *rand.Rand) *rgb.Image {
 		}
 		return out
 	}
-	side := max(1, int(t.Size*float64(min(img.W, img.H))+0.5))
+	side := t.PatchSide(min(img.W, img.H))
 	x0, y0 := img.W-side, img.H-side
 	if t.Position == PositionRandom {
 		x0, y0 = rng.IntN(img.W-side+1), rng.IntN(img.H-side+1)
 	}
 	var noise []uint8
-	if t.Pattern == PatternNoise {
+	switch t.Pattern {
+	case PatternNoise:
 		noise = t.noise(side, side)
+	case PatternOptimized:
+		noise = resampleSquare(t.Pixels, side)
 	}
 	for y := 0; y < side; y++ {
 		for x := 0; x < side; x++ {
@@ -150,4 +183,26 @@ func (t Trigger) noise(w, h int) []uint8 {
 		out[i] = uint8(rng.IntN(256))
 	}
 	return out
+}
+
+// resampleSquare maps square HWC pixels to side×side by nearest neighbour.
+func resampleSquare(pix []uint8, side int) []uint8 {
+	from := int(math.Round(math.Sqrt(float64(len(pix) / 3))))
+	if from == side || from == 0 {
+		return pix
+	}
+	out := make([]uint8, 3*side*side)
+	for y := 0; y < side; y++ {
+		for x := 0; x < side; x++ {
+			sy, sx := y*from/side, x*from/side
+			copy(out[3*(y*side+x):3*(y*side+x)+3], pix[3*(sy*from+sx):])
+		}
+	}
+	return out
+}
+
+// PatchSide is the side in pixels of the trigger's patch on an image of the
+// given side.
+func (t Trigger) PatchSide(image int) int {
+	return max(1, int(t.withDefaults().Size*float64(image)+0.5))
 }

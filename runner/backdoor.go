@@ -1,7 +1,11 @@
 package runner
 
 import (
+	"bytes"
 	"fmt"
+	"image"
+	"image/color"
+	"image/png"
 	"os"
 	"path/filepath"
 
@@ -29,6 +33,77 @@ func (r *Runner) cachedImage(row *dataset.Row) (*rgb.Image, error) {
 		return nil, fmt.Errorf("row %d has no readable image", row.ID)
 	}
 	return r.prep.Images.Cache.Image(s), nil
+}
+
+// optimizeTrigger learns an optimized patch's pixels on the clean model
+// (clipmodel.Model.OptimizePatch): the training images outside the target
+// class, wearing the patch, are moved towards the target class's zero-shot
+// prototype under the caption templates. It writes the patch as a PNG into
+// plots/ and returns the trigger with its Pixels.
+func (r *Runner) optimizeTrigger(tr experiments.Trigger, goal experiments.Goal, templates []string, name string, seed uint64) (experiments.Trigger, error) {
+	if len(templates) == 0 {
+		templates = experiments.DefaultZeroShotTemplates
+	}
+	prompts, err := experiments.ZeroShotPrompts([]string{goal.To}, templates)
+	if err != nil {
+		return tr, err
+	}
+	pe, err := experiments.NewMatrix(len(prompts), r.clean.Config.EmbedDim, r.clean.EmbedTexts(r.prep.Tok, prompts))
+	if err != nil {
+		return tr, err
+	}
+	proto, err := experiments.ClassPrototypes(pe, len(prompts))
+	if err != nil {
+		return tr, err
+	}
+	ds := r.prep.Data
+	var slots []int
+	for i := range ds.Rows {
+		row := &ds.Rows[i]
+		if row.Split != dataset.Train || row.Label == goal.To || (goal.From != experiments.AnyClass && row.Label != goal.From) {
+			continue
+		}
+		if s, ok := r.prep.Images.Slot(ds, row); ok {
+			slots = append(slots, s)
+		}
+	}
+	d := tr
+	if d.Steps == 0 {
+		d.Steps = experiments.DefaultPatchSteps
+	}
+	if d.StepSize == 0 {
+		d.StepSize = experiments.DefaultPatchStepSize
+	}
+	side := tr.PatchSide(r.clean.Config.Vision.ImageSize)
+	pix, sims, err := r.clean.OptimizePatch(r.prep.Images.Cache, slots, proto.Row(0), clipmodel.PatchOptions{
+		Side: side, Random: tr.Position == experiments.PositionRandom, Steps: d.Steps, Batch: 64, StepSize: d.StepSize, Seed: seed ^ tr.Seed})
+	if err != nil {
+		return tr, fmt.Errorf("optimize trigger: %w", err)
+	}
+	r.logf("  optimised a %d px patch in %d steps: similarity to %q %.3f → %.3f", side, d.Steps, goal.To, sims[0], sims[len(sims)-1])
+	tr.Pixels = pix
+	img := rgb.New(side, side)
+	copy(img.Pix, pix)
+	if err := os.MkdirAll(filepath.Join(r.Out, "plots"), 0o755); err != nil {
+		return tr, err
+	}
+	return tr, writePNG(filepath.Join(r.Out, "plots", "trigger-"+name+".png"), img, 8)
+}
+
+// writePNG saves img scaled up by an integer factor, atomically.
+func writePNG(path string, img *rgb.Image, scale int) error {
+	out := image.NewRGBA(image.Rect(0, 0, img.W*scale, img.H*scale))
+	for y := 0; y < img.H*scale; y++ {
+		for x := 0; x < img.W*scale; x++ {
+			p := img.Pix[3*((y/scale)*img.W+x/scale):]
+			out.Set(x, y, color.RGBA{p[0], p[1], p[2], 255})
+		}
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, out); err != nil {
+		return err
+	}
+	return experiments.WriteFileAtomic(path, b.Bytes())
 }
 
 // templates are the caption templates of a backdoor: the attack's, else the

@@ -18,7 +18,9 @@ func TestBackdoorJobBeatsTheCleanModel(t *testing.T) {
 	c := shrunkenDemo(t, dir)
 	c.ZeroShot = true
 	c.Attacks = []AttackConfig{{Kind: experiments.AttackBackdoor, Goals: []string{"any2ring"},
-		Trigger: &experiments.Trigger{Kind: experiments.TriggerPatch, Size: 0.25}, Ratios: []float64{0.1}, Defenses: []string{"none", "filter"}}}
+		Trigger: &experiments.Trigger{Kind: experiments.TriggerPatch, Size: 0.25}, Ratios: []float64{0.1}, Defenses: []string{"none", "filter"}},
+		{Kind: experiments.AttackBackdoor, Goals: []string{"any2ring"}, Ratios: []float64{0.1},
+			Trigger: &experiments.Trigger{Kind: experiments.TriggerPatch, Size: 0.25, Pattern: experiments.PatternOptimized, Steps: 20}}}
 	c.Poison = clipmodel.TrainOptions{Epochs: 3, BatchSize: 64, LR: 2e-3, MinLR: 1e-4, WarmupSteps: 2, WeightDecay: 0.1, ClipNorm: 1}
 	if err := c.Validate(); err != nil {
 		t.Fatal(err)
@@ -34,7 +36,7 @@ func TestBackdoorJobBeatsTheCleanModel(t *testing.T) {
 	get := func(defense, dir, metric string) float64 {
 		t.Helper()
 		for _, x := range res {
-			if x.Attack == experiments.AttackBackdoor && x.Defense == defense && x.Direction == dir && x.Metric == metric {
+			if x.Attack == experiments.AttackBackdoor && (x.Goal == "patch0.25:any2ring" || x.Goal == "") && x.Defense == defense && x.Direction == dir && x.Metric == metric {
 				return x.Value
 			}
 		}
@@ -60,6 +62,15 @@ func TestBackdoorJobBeatsTheCleanModel(t *testing.T) {
 	}
 	if err := json.Unmarshal(b, &man); err != nil || man.Trigger == nil || man.Trigger.Size != 0.25 || man.PoisonedImages == 0 {
 		t.Errorf("manifest %s: trigger %+v, %d poisoned images (%v)", b, man.Trigger, man.PoisonedImages, err)
+	}
+	// The optimized patch was learned, drawn and recorded with its pixels.
+	opt := "backdoor-patch0.25-optimized20x2-any2ring-r0.1-both-none-s42"
+	if _, err := os.Stat(filepath.Join(dir, "plots", "trigger-"+opt+".png")); err != nil {
+		t.Errorf("no picture of the optimized patch: %v", err)
+	}
+	var om experiments.Manifest
+	if b, err := os.ReadFile(filepath.Join(dir, "jobs", opt+".manifest.json")); err != nil || json.Unmarshal(b, &om) != nil || om.Trigger == nil || len(om.Trigger.Pixels) != 8*8*3 {
+		t.Errorf("optimized patch manifest (%v): trigger %+v, want 8x8 pixels (a quarter of 32 px)", err, om.Trigger)
 	}
 	left, _ := filepath.Glob(filepath.Join(dir, "jobs", "*", "images.imgcache"))
 	if len(left) > 0 {

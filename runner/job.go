@@ -40,6 +40,12 @@ func (r *Runner) runJob(j Job) ([]experiments.Result, error) {
 	}
 	if att.NeedsImages {
 		spec.Trigger, spec.Image = *j.Attack.Trigger, r.cachedImage
+		if spec.Trigger.Pattern == experiments.PatternOptimized {
+			var err error
+			if spec.Trigger, err = r.optimizeTrigger(spec.Trigger, goals[0], spec.Templates, j.Name, j.Seed); err != nil {
+				return nil, err
+			}
+		}
 	}
 	poisoned, man, err := experiments.Poison(ds, spec, target)
 	if err != nil {
