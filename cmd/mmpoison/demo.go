@@ -10,7 +10,7 @@ import (
 )
 
 func init() {
-	register(&command{name: "demo", summary: "the main job: train, poison (Attacks I-III), measure and defend on the built-in shapes data", run: runDemo})
+	register(&command{name: "demo", summary: "the main job: train, poison (Attacks I-III and a backdoor), measure and defend on the built-in shapes data", run: runDemo})
 }
 
 func runDemo(args []string) error {

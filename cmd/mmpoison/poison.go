@@ -16,7 +16,7 @@ import (
 )
 
 func init() {
-	register(&command{name: "poison", summary: "write a poisoned training set (attack I, II or III) and its manifest",
+	register(&command{name: "poison", summary: "write a poisoned training set (the paper's attacks I, II or III) and its manifest",
 		run: func(args []string) error { return runPoison(args, os.Stdout) }})
 }
 
@@ -101,7 +101,12 @@ func parseAttack(v string) (*experiments.Attack, error) {
 	}
 	a, err := experiments.LookupAttack(kind)
 	if err != nil {
-		return nil, usagef("--attack: %v", err)
+		if a, err = experiments.LookupAttack(strings.ToLower(strings.TrimSpace(v))); err != nil {
+			return nil, usagef("--attack: %v", err)
+		}
+	}
+	if a.Templated {
+		return nil, usagef("--attack %s: this command writes the paper's attacks (I, II, III) as a caption CSV; run the %s attack from an experiment config with mmpoison run (see docs/experiments.md), which also stamps and measures it", a.Kind, a.Kind)
 	}
 	return a, nil
 }

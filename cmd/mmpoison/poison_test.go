@@ -171,8 +171,10 @@ func TestPoisonExitCodes(t *testing.T) {
 		{[]string{"poison", "--help"}, 0},
 		{[]string{"poison"}, 2},
 		{[]string{"poison", "--data", data, "--attack", "II", "--goal", "cat2dog"}, 2}, // no --out
-		{base("--goal", "cat2dog"), 2},                                   // no --attack
-		{base("--attack", "IV", "--goal", "cat2dog"), 2},                 // unknown attack
+		{base("--goal", "cat2dog"), 2},                         // no --attack
+		{base("--attack", "IV", "--goal", "cat2dog"), 2},       // unknown attack
+		{base("--attack", "backdoor", "--goal", "any2dog"), 2}, // a config's job: mmpoison run
+		{base("--attack", "Targeted", "--goal", "cat2dog"), 2},
 		{base("--attack", "II", "--goal", "catdog"), 2},                  // unparsable goal
 		{base("--attack", "II", "--goal", "cat2dog", "--ratio", "0"), 2}, // ratio out of range
 		{base("--attack", "II", "--goal", "cat2dog", "--ratio", "1.5"), 2},
