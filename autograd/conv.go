@@ -1,6 +1,9 @@
 package autograd
 
-import "fmt"
+import (
+	"fmt"
+	"github.com/mmpoison/mmpoison/conv"
+)
 
 // Conv2d is a 2-D convolution (cross-correlation, as PyTorch's) of
 // x [N,C,H,W] with w [O,C,kh,kw] plus an optional bias b [O] (nil for none),
@@ -30,13 +33,13 @@ func (g *Tape) Conv2d(x, w, b *Tensor, stride, pad int) *Tensor {
 		return g.conv2dWinograd(x, w, b) // conv_winograd.go
 	}
 	n, o := x.Shape[0], w.Shape[0]
-	out := g.NewTensor(n, o, geo.oh, geo.ow)
+	out := g.NewTensor(n, o, geo.OH, geo.OW)
 	plan := newConvPlan(n, &geo)
 	var cols [][]float32
-	if !geo.direct {
+	if !geo.Direct {
 		cols = plan.taskBuffers(g, plan.bandSize())
 	}
-	plane := geo.outPlane
+	plane := geo.OutPlane
 	plan.run(func(task, img int) {
 		y := out.Data[img*o*plane : (img+1)*o*plane]
 		beta := float32(0)
@@ -49,16 +52,16 @@ func (g *Tape) Conv2d(x, w, b *Tensor, stride, pad int) *Tensor {
 			}
 			beta = 1
 		}
-		xi := x.Data[img*geo.imageInSize : (img+1)*geo.imageInSize]
-		if geo.direct {
-			g.gemm(false, false, o, plane, geo.c, 1, w.Data, geo.c, xi, plane, beta, y, plane)
+		xi := x.Data[img*geo.ImageInSize : (img+1)*geo.ImageInSize]
+		if geo.Direct {
+			g.gemm(false, false, o, plane, geo.C, 1, w.Data, geo.C, xi, plane, beta, y, plane)
 			return
 		}
-		bands(geo.oh, plan.band, func(y0, y1 int) {
-			width := (y1 - y0) * geo.ow
-			col := cols[task][:geo.colRows*width]
-			convIm2col(col, xi, &geo, y0, y1)
-			g.gemm(false, false, o, width, geo.colRows, 1, w.Data, geo.colRows, col, width, beta, y[y0*geo.ow:], plane)
+		bands(geo.OH, plan.band, func(y0, y1 int) {
+			width := (y1 - y0) * geo.OW
+			col := cols[task][:geo.ColRows*width]
+			conv.Im2col(col, xi, &geo, y0, y1)
+			g.gemm(false, false, o, width, geo.ColRows, 1, w.Data, geo.ColRows, col, width, beta, y[y0*geo.OW:], plane)
 		})
 	})
 	releaseTaskBuffers(g, cols)
@@ -68,9 +71,9 @@ func (g *Tape) Conv2d(x, w, b *Tensor, stride, pad int) *Tensor {
 	back := func() { convBackward(g, x, w, b, out, plan) }
 	// x is read for dw's GEMMs only: one per image when direct, else one
 	// per band of at least an output row.
-	bf16 := g.roundsOperands(o, geo.colRows, geo.ow)
-	if geo.direct {
-		bf16 = g.roundsOperands(o, geo.c, plane)
+	bf16 := g.roundsOperands(o, geo.ColRows, geo.OW)
+	if geo.Direct {
+		bf16 = g.roundsOperands(o, geo.C, plane)
 	}
 	return g.recordReads(out, back, readsNone, []*Tensor{x, w, b}, []readKind{convInputRead(bf16), readsFull, readsNone})
 }
@@ -86,7 +89,7 @@ func convInputRead(gemmsRound bool) readKind {
 }
 
 // convCheck validates Conv2d's arguments and returns the per-image geometry.
-func convCheck(x, w, b *Tensor, stride, pad int) convGeom {
+func convCheck(x, w, b *Tensor, stride, pad int) conv.Geom {
 	if x.Dims() != 4 || w.Dims() != 4 {
 		panic(fmt.Sprintf("autograd: Conv2d: want x [N,C,H,W] and w [O,C,kh,kw], got x %v and w %v", x.Shape, w.Shape))
 	}
@@ -103,5 +106,5 @@ func convCheck(x, w, b *Tensor, stride, pad int) convGeom {
 	if c < 1 || kh < 1 || kw < 1 || h+2*pad < kh || wd+2*pad < kw {
 		panic(fmt.Sprintf("autograd: Conv2d: kernel %dx%d does not fit x %v with pad %d (w %v)", kh, kw, x.Shape, pad, w.Shape))
 	}
-	return newConvGeom(c, h, wd, kh, kw, stride, pad)
+	return conv.NewGeom(c, h, wd, kh, kw, stride, pad)
 }

@@ -1,12 +1,14 @@
 package autograd
 
+import "github.com/mmpoison/mmpoison/conv"
+
 // convBackward adds the gradients of out into x, w and b, image by image
 // and im2col band by band: dW += dY·colᵀ; dX either as a stride-1
 // convolution of dY with the flipped weights (convFlip) or as
 // dcol = Wᵀ·dY scattered back by col2im; db += row sums of dY.
 func convBackward(g *Tape, x, w, b, out *Tensor, p *convPlan) {
 	geo := p.geo
-	o, plane := w.Shape[0], geo.outPlane
+	o, plane := w.Shape[0], geo.OutPlane
 	dy := out.Grad
 	dx, dw, db := g.GradOf(x), g.GradOf(w), g.GradOf(b)
 	if db != nil {
@@ -17,45 +19,45 @@ func convBackward(g *Tape, x, w, b, out *Tensor, p *convPlan) {
 	}
 	dwParts := weightGradParts(g, dw, p.tasks)
 	var flip *convFlip
-	if dx != nil && !geo.direct {
+	if dx != nil && !geo.Direct {
 		flip = newConvFlip(g, w, geo, p.tasks)
 	}
 	var cols, dcols [][]float32
-	if !geo.direct && (dw != nil || flip.scatter()) {
+	if !geo.Direct && (dw != nil || flip.scatter()) {
 		cols = p.taskBuffers(g, p.bandSize())
 	}
 	if flip.scatter() {
 		dcols = p.taskBuffers(g, p.bandSize())
 	}
 	p.run(func(task, img int) {
-		xi := x.Data[img*geo.imageInSize : (img+1)*geo.imageInSize]
+		xi := x.Data[img*geo.ImageInSize : (img+1)*geo.ImageInSize]
 		dyi := dy[img*o*plane : (img+1)*o*plane]
 		var dxi []float32
 		if dx != nil {
-			dxi = dx[img*geo.imageInSize : (img+1)*geo.imageInSize]
+			dxi = dx[img*geo.ImageInSize : (img+1)*geo.ImageInSize]
 		}
-		if geo.direct {
+		if geo.Direct {
 			if dw != nil {
-				g.gemm(false, true, o, geo.c, plane, 1, dyi, plane, xi, plane, 1, dwParts[task], geo.c)
+				g.gemm(false, true, o, geo.C, plane, 1, dyi, plane, xi, plane, 1, dwParts[task], geo.C)
 			}
 			if dx != nil {
-				g.gemm(true, false, geo.c, plane, o, 1, w.Data, geo.c, dyi, plane, 1, dxi, plane)
+				g.gemm(true, false, geo.C, plane, o, 1, w.Data, geo.C, dyi, plane, 1, dxi, plane)
 			}
 			return
 		}
 		if dw != nil || flip.scatter() {
-			bands(geo.oh, p.band, func(y0, y1 int) {
-				width := (y1 - y0) * geo.ow
-				dyb := dyi[y0*geo.ow:]
+			bands(geo.OH, p.band, func(y0, y1 int) {
+				width := (y1 - y0) * geo.OW
+				dyb := dyi[y0*geo.OW:]
 				if dw != nil {
-					col := cols[task][:geo.colRows*width]
-					convIm2col(col, xi, geo, y0, y1)
-					g.gemm(false, true, o, geo.colRows, width, 1, dyb, plane, col, width, 1, dwParts[task], geo.colRows)
+					col := cols[task][:geo.ColRows*width]
+					conv.Im2col(col, xi, geo, y0, y1)
+					g.gemm(false, true, o, geo.ColRows, width, 1, dyb, plane, col, width, 1, dwParts[task], geo.ColRows)
 				}
 				if flip.scatter() {
-					dcol := dcols[task][:geo.colRows*width]
-					g.gemm(true, false, geo.colRows, width, o, 1, w.Data, geo.colRows, dyb, plane, 0, dcol, width)
-					convCol2im(dxi, dcol, geo, y0, y1)
+					dcol := dcols[task][:geo.ColRows*width]
+					g.gemm(true, false, geo.ColRows, width, o, 1, w.Data, geo.ColRows, dyb, plane, 0, dcol, width)
+					conv.Col2im(dxi, dcol, geo, y0, y1)
 				}
 			})
 		}

@@ -1,13 +1,16 @@
 package autograd
 
-import "github.com/mmpoison/mmpoison/internal/parallel"
+import (
+	"github.com/mmpoison/mmpoison/conv"
+	"github.com/mmpoison/mmpoison/internal/parallel"
+)
 
 // Patch convolutions (kernel = stride, no padding: the ViT's patch
 // embedding) cut each image into non-overlapping patches, so im2col is a
 // pure permutation whose rows (one per patch, c·k·k long) are runs of k
 // contiguous input pixels. Per image (backward: per group of images):
 //
-//	P  [patches × c·k·k]  built with k-float copies (conv_patch_rows.go)
+//	P  [patches × c·k·k]  built with k-float copies (conv.PatchRows)
 //	Y  = W·Pᵀ             written straight into NCHW (the GEMM packs Pᵀ)
 //	dW += dY·P            both operands read in place, depth = patches
 //	dP = dYᵀ·W            scattered back into dx when x needs a gradient
@@ -27,8 +30,8 @@ var convPatchOn = true
 
 // convUsePatch reports whether Conv2d takes the patch path: kernel equal to
 // the stride on both axes, larger than 1x1, and no padding.
-func convUsePatch(geo *convGeom) bool {
-	return convPatchOn && geo.pad == 0 && geo.stride > 1 && geo.kh == geo.stride && geo.kw == geo.stride
+func convUsePatch(geo *conv.Geom) bool {
+	return convPatchOn && geo.Pad == 0 && geo.Stride > 1 && geo.KH == geo.Stride && geo.KW == geo.Stride
 }
 
 // convPatchTasks is how many tasks share n images: one per worker when
@@ -51,16 +54,16 @@ func convPatchRun(n, tasks int, fn func(task, lo, hi int)) {
 }
 
 // conv2dPatch is Conv2d for convUsePatch geometries.
-func (g *Tape) conv2dPatch(x, w, b *Tensor, geo *convGeom) *Tensor {
+func (g *Tape) conv2dPatch(x, w, b *Tensor, geo *conv.Geom) *Tensor {
 	n, o := x.Shape[0], w.Shape[0]
-	plane, kdim := geo.outPlane, geo.colRows
-	out := g.NewTensor(n, o, geo.oh, geo.ow)
+	plane, kdim := geo.OutPlane, geo.ColRows
+	out := g.NewTensor(n, o, geo.OH, geo.OW)
 	tasks := convPatchTasks(n)
 	ps := (&convPlan{tasks: tasks}).taskBuffers(g, plane*kdim)
 	convPatchRun(n, tasks, func(task, lo, hi int) {
 		p := ps[task]
 		for img := lo; img < hi; img++ {
-			convPatchRows(p, x.Data[img*geo.imageInSize:], geo)
+			conv.PatchRows(p, x.Data[img*geo.ImageInSize:], geo)
 			y := out.Data[img*o*plane : (img+1)*o*plane]
 			g.gemm(false, true, o, plane, kdim, 1, w.Data, kdim, p, kdim, 0, y, plane)
 			if b != nil {
@@ -97,9 +100,9 @@ var convPatchGroupCols = 256
 // images are handled together: dY of the group is copied into [O,
 // group·patches] next to the group's stacked patch matrices, so dW gets
 // one deep GEMM per group instead of a shallow one per image.
-func convPatchBackward(g *Tape, x, w, b, out *Tensor, geo *convGeom) {
+func convPatchBackward(g *Tape, x, w, b, out *Tensor, geo *conv.Geom) {
 	n, o := x.Shape[0], w.Shape[0]
-	plane, kdim := geo.outPlane, geo.colRows
+	plane, kdim := geo.OutPlane, geo.ColRows
 	dy := out.Grad
 	dx, fresh := g.gradForWrite(x)
 	dw, db := g.GradOf(w), g.GradOf(b)
@@ -129,7 +132,7 @@ func convPatchBackward(g *Tape, x, w, b, out *Tensor, geo *convGeom) {
 			convRegroup(dyg, ld, dy[first*o*plane:], o, plane, count)
 			if part.dw != nil {
 				for i := 0; i < count; i++ {
-					convPatchRows(p[i*plane*kdim:], x.Data[(first+i)*geo.imageInSize:], geo)
+					conv.PatchRows(p[i*plane*kdim:], x.Data[(first+i)*geo.ImageInSize:], geo)
 				}
 				g.gemm(false, false, o, kdim, rows, 1, dyg, ld, p, kdim, part.beta(first == lo), part.dw, kdim)
 			}
@@ -137,7 +140,7 @@ func convPatchBackward(g *Tape, x, w, b, out *Tensor, geo *convGeom) {
 				g.gemm(true, false, rows, kdim, o, 1, dyg, ld, w.Data, kdim, 0, p, kdim)
 				for i := 0; i < count; i++ {
 					img := first + i
-					convPatchScatter(dx[img*geo.imageInSize:(img+1)*geo.imageInSize], p[i*plane*kdim:], geo, fresh)
+					conv.PatchScatter(dx[img*geo.ImageInSize:(img+1)*geo.ImageInSize], p[i*plane*kdim:], geo, fresh)
 				}
 			}
 		}

@@ -1,6 +1,9 @@
 package autograd
 
-import "github.com/mmpoison/mmpoison/simd"
+import (
+	"github.com/mmpoison/mmpoison/conv"
+	"github.com/mmpoison/mmpoison/simd"
+)
 
 // convPatchPart is one task's weight and bias gradient accumulators. The
 // first task's are w's and b's gradients themselves; the others' are tape
@@ -45,7 +48,7 @@ func convPatchSumParts(g *Tape, parts []convPatchPart, dw, db []float32) {
 			g.recycle(part.dw)
 		}
 		if part.db != nil {
-			convAddTo(db, part.db)
+			conv.AddTo(db, part.db)
 			g.recycle(part.db)
 		}
 	}

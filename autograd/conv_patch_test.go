@@ -2,6 +2,7 @@ package autograd
 
 import (
 	"fmt"
+	"github.com/mmpoison/mmpoison/conv"
 	"math/rand/v2"
 	"testing"
 
@@ -48,17 +49,17 @@ func TestConv2dPatchMatchesOtherPaths(t *testing.T) {
 func testConvPatchMatches(t *testing.T, cc convCase, threads, groupImages int, xGrad bool) {
 	old, oldCols := parallel.SetThreads(threads), convPatchGroupCols
 	defer func() { parallel.SetThreads(old); convPathSet(true, true); convPatchGroupCols = oldCols }()
-	geo := newConvGeom(cc.c, cc.h, cc.w, cc.k, cc.k, cc.stride, cc.pad)
+	geo := conv.NewGeom(cc.c, cc.h, cc.w, cc.k, cc.k, cc.stride, cc.pad)
 	if !convUsePatch(&geo) {
 		t.Fatalf("geometry %+v does not take the patch path", geo)
 	}
 	if groupImages > 0 {
-		convPatchGroupCols = groupImages * geo.outPlane
+		convPatchGroupCols = groupImages * geo.OutPlane
 	}
 	r := rand.New(rand.NewPCG(71, uint64(cc.n*100+cc.k)))
 	x, w, b := cc.tensors(r)
 	x.SetRequiresGrad(xGrad)
-	gy := convTestWeights(r, cc.n*cc.o*geo.outPlane)
+	gy := convTestWeights(r, cc.n*cc.o*geo.OutPlane)
 
 	convPathSet(true, true)
 	gotY, gotDx, gotDw, gotDb := convRun(x, w, b, cc.stride, cc.pad, gy)
@@ -111,8 +112,8 @@ func TestConv2dPatchGradCheck(t *testing.T) {
 		if b != nil {
 			inputs = append(inputs, b)
 		}
-		geo := newConvGeom(cc.c, cc.h, cc.w, cc.k, cc.k, cc.stride, cc.pad)
-		weights := convTestWeights(r, cc.n*cc.o*geo.outPlane)
+		geo := conv.NewGeom(cc.c, cc.h, cc.w, cc.k, cc.k, cc.stride, cc.pad)
+		weights := convTestWeights(r, cc.n*cc.o*geo.OutPlane)
 		f := func(g *Tape) *Tensor { return convTestLoss(g, g.Conv2d(x, w, b, cc.stride, cc.pad), weights) }
 		if err := GradCheck(f, inputs, 1e-2, 1e-2, 1e-2); err != nil {
 			t.Errorf("%v: %v", cc, err)
@@ -196,7 +197,7 @@ func TestConvUsePatch(t *testing.T) {
 		k, s, p int
 		want    bool
 	}{{8, 8, 0, true}, {4, 4, 0, true}, {2, 2, 0, true}, {1, 1, 0, false}, {8, 8, 1, false}, {3, 2, 1, false}, {2, 3, 0, false}} {
-		geo := newConvGeom(3, 24, 24, tc.k, tc.k, tc.s, tc.p)
+		geo := conv.NewGeom(3, 24, 24, tc.k, tc.k, tc.s, tc.p)
 		if got := convUsePatch(&geo); got != tc.want {
 			t.Errorf("k=%d s=%d p=%d: patch path %v, want %v", tc.k, tc.s, tc.p, got, tc.want)
 		}

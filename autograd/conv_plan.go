@@ -1,6 +1,7 @@
 package autograd
 
 import (
+	"github.com/mmpoison/mmpoison/conv"
 	"github.com/mmpoison/mmpoison/internal/parallel"
 	"github.com/mmpoison/mmpoison/simd"
 )
@@ -29,25 +30,25 @@ func convBandRows(rows, cols, total int) int {
 // convPlan splits a batch of images over worker tasks. Each task owns its
 // images outright (their slices of out, dx), so tasks never race.
 type convPlan struct {
-	geo   *convGeom
+	geo   *conv.Geom
 	n     int // images
 	tasks int
 	band  int // output rows per im2col band
 }
 
-func newConvPlan(n int, geo *convGeom) *convPlan {
+func newConvPlan(n int, geo *conv.Geom) *convPlan {
 	p := &convPlan{geo: geo, n: n, tasks: 1}
 	// Batch-level parallelism keeps each GEMM single-threaded (nested
 	// parallel.For calls run serially) and avoids GEMM sync per image.
 	if t := parallel.Threads(); n >= t {
 		p.tasks = t
 	}
-	p.band = convBandRows(geo.colRows, geo.ow, geo.oh)
+	p.band = convBandRows(geo.ColRows, geo.OW, geo.OH)
 	return p
 }
 
 // bandSize is the floats of one im2col band of this plan.
-func (p *convPlan) bandSize() int { return p.geo.colRows * p.band * p.geo.ow }
+func (p *convPlan) bandSize() int { return p.geo.ColRows * p.band * p.geo.OW }
 
 // taskBuffers cuts one tape buffer into a size-float slice per task.
 func (p *convPlan) taskBuffers(g *Tape, size int) [][]float32 {

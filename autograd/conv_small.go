@@ -1,6 +1,9 @@
 package autograd
 
-import "github.com/mmpoison/mmpoison/internal/parallel"
+import (
+	"github.com/mmpoison/mmpoison/conv"
+	"github.com/mmpoison/mmpoison/internal/parallel"
+)
 
 // Small-output-plane convolutions (strided 3x3 at 16x16; the ViT's k8 s8
 // patch embedding too when the patch path, conv_patch.go, is off): per image their GEMMs have only oh·ow (64) columns, so
@@ -32,12 +35,12 @@ var convGroupedOn = true
 // larger outputs too (BenchmarkConv2dPrecision, fp32 / bf16 tapes):
 // 64→128 at 16x16 outputs 195 → 179 / 129 → 114 ms, 32→64 at 32x32
 // 261 → 235 / 189 → 158 ms, so every strided kernel larger than 1x1 groups.
-func convUseGrouped(geo *convGeom) bool {
-	if !convGroupedOn || geo.stride == 1 {
+func convUseGrouped(geo *conv.Geom) bool {
+	if !convGroupedOn || geo.Stride == 1 {
 		return false
 	}
-	if geo.kh*geo.kw == 1 {
-		return geo.outPlane > 64 && geo.outPlane <= 256
+	if geo.KH*geo.KW == 1 {
+		return geo.OutPlane > 64 && geo.OutPlane <= 256
 	}
 	return true
 }
@@ -45,14 +48,14 @@ func convUseGrouped(geo *convGeom) bool {
 // convGroups shares n images out over tasks and, within a task, into
 // groups of up to size images.
 type convGroups struct {
-	geo   *convGeom
+	geo   *conv.Geom
 	n     int
 	tasks int
 	size  int // images per group
-	taps  *convTaps
+	taps  *conv.Taps
 }
 
-func newConvGroups(n int, geo *convGeom) *convGroups {
+func newConvGroups(n int, geo *conv.Geom) *convGroups {
 	tasks := 1
 	// As convPlan: images share out over the workers when there are enough
 	// of them, and the GEMMs stay single-threaded.
@@ -60,12 +63,12 @@ func newConvGroups(n int, geo *convGeom) *convGroups {
 		tasks = t
 	}
 	perTask := (n + tasks - 1) / tasks
-	size := max(1, min(perTask, max(2, (convGroupCols+geo.outPlane-1)/geo.outPlane)))
-	return &convGroups{geo: geo, n: n, tasks: tasks, size: size, taps: newConvTaps(geo, size*geo.outPlane)}
+	size := max(1, min(perTask, max(2, (convGroupCols+geo.OutPlane-1)/geo.OutPlane)))
+	return &convGroups{geo: geo, n: n, tasks: tasks, size: size, taps: conv.NewTaps(geo, size*geo.OutPlane)}
 }
 
 // cols is the im2col columns of one full group.
-func (p *convGroups) cols() int { return p.size * p.geo.outPlane }
+func (p *convGroups) cols() int { return p.size * p.geo.OutPlane }
 
 // run calls fn(task, first, count) for every group of images.
 func (p *convGroups) run(fn func(task, first, count int)) {
@@ -84,23 +87,23 @@ func (p *convGroups) taskBuffers(g *Tape, size int) [][]float32 {
 }
 
 // conv2dGrouped is Conv2d for convUseGrouped geometries.
-func (g *Tape) conv2dGrouped(x, w, b *Tensor, geo *convGeom) *Tensor {
+func (g *Tape) conv2dGrouped(x, w, b *Tensor, geo *conv.Geom) *Tensor {
 	n, o := x.Shape[0], w.Shape[0]
-	plane := geo.outPlane
-	out := g.NewTensor(n, o, geo.oh, geo.ow)
+	plane := geo.OutPlane
+	out := g.NewTensor(n, o, geo.OH, geo.OW)
 	p := newConvGroups(n, geo)
-	cols := p.taskBuffers(g, geo.colRows*p.cols())
+	cols := p.taskBuffers(g, geo.ColRows*p.cols())
 	ys := p.taskBuffers(g, o*p.cols())
-	pads := p.taskBuffers(g, max(1, p.taps.padFloats))
+	pads := p.taskBuffers(g, max(1, p.taps.PadFloats))
 	p.run(func(task, first, count int) {
 		// Groups' matrices have row stride ld; the last group of a task may
 		// fill only width columns of them.
 		ld, width := p.cols(), count*plane
 		col, y := cols[task], ys[task]
 		for i := 0; i < count; i++ {
-			p.taps.im2col(col[i*plane:], x.Data[(first+i)*geo.imageInSize:], geo, pads[task])
+			p.taps.Im2col(col[i*plane:], x.Data[(first+i)*geo.ImageInSize:], geo, pads[task])
 		}
-		g.gemm(false, false, o, width, geo.colRows, 1, w.Data, geo.colRows, col, ld, 0, y, ld)
+		g.gemm(false, false, o, width, geo.ColRows, 1, w.Data, geo.ColRows, col, ld, 0, y, ld)
 		var bias []float32
 		if b != nil {
 			bias = b.Data
@@ -115,7 +118,7 @@ func (g *Tape) conv2dGrouped(x, w, b *Tensor, geo *convGeom) *Tensor {
 	}
 	back := func() { convGroupedBackward(g, x, w, b, out, p) }
 	// x is read for dw's GEMMs only, each at least one image deep.
-	xRead := convInputRead(g.roundsOperands(o, geo.colRows, plane))
+	xRead := convInputRead(g.roundsOperands(o, geo.ColRows, plane))
 	return g.recordReads(out, back, readsNone, []*Tensor{x, w, b}, []readKind{xRead, readsFull, readsNone})
 }
 

@@ -9,7 +9,7 @@ package autograd
 // as the kept matrices fall out of cache.)
 func convGroupedBackward(g *Tape, x, w, b, out *Tensor, p *convGroups) {
 	geo := p.geo
-	o, plane := w.Shape[0], geo.outPlane
+	o, plane := w.Shape[0], geo.OutPlane
 	dy := out.Grad
 	// A fresh dx (an activation's first gradient) is written, not added
 	// to, which saves clearing it first.
@@ -23,22 +23,22 @@ func convGroupedBackward(g *Tape, x, w, b, out *Tensor, p *convGroups) {
 	}
 	dwParts := weightGradParts(g, dw, p.tasks)
 	dys := p.taskBuffers(g, o*p.cols())
-	cols := p.taskBuffers(g, geo.colRows*p.cols()) // col for dW, then dcol for dX
-	pads := p.taskBuffers(g, max(1, p.taps.padFloats))
+	cols := p.taskBuffers(g, geo.ColRows*p.cols()) // col for dW, then dcol for dX
+	pads := p.taskBuffers(g, max(1, p.taps.PadFloats))
 	p.run(func(task, first, count int) {
 		ld, width := p.cols(), count*plane // as in conv2dGrouped
 		dyg, col := dys[task], cols[task]
 		convRegroup(dyg, ld, dy[first*o*plane:], o, plane, count)
 		if dw != nil {
 			for i := 0; i < count; i++ {
-				p.taps.im2col(col[i*plane:], x.Data[(first+i)*geo.imageInSize:], geo, pads[task])
+				p.taps.Im2col(col[i*plane:], x.Data[(first+i)*geo.ImageInSize:], geo, pads[task])
 			}
-			g.gemm(false, true, o, geo.colRows, width, 1, dyg, ld, col, ld, 1, dwParts[task], geo.colRows)
+			g.gemm(false, true, o, geo.ColRows, width, 1, dyg, ld, col, ld, 1, dwParts[task], geo.ColRows)
 		}
 		if dx != nil {
-			g.gemm(true, false, geo.colRows, width, o, 1, w.Data, geo.colRows, dyg, ld, 0, col, ld)
+			g.gemm(true, false, geo.ColRows, width, o, 1, w.Data, geo.ColRows, dyg, ld, 0, col, ld)
 			for i := 0; i < count; i++ {
-				p.taps.col2im(dx[(first+i)*geo.imageInSize:], col[i*plane:], geo, pads[task], fresh)
+				p.taps.Col2im(dx[(first+i)*geo.ImageInSize:], col[i*plane:], geo, pads[task], fresh)
 			}
 		}
 	})

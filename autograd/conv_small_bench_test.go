@@ -2,6 +2,7 @@ package autograd
 
 import (
 	"fmt"
+	"github.com/mmpoison/mmpoison/conv"
 	"math/rand/v2"
 	"testing"
 
@@ -13,27 +14,27 @@ import (
 // 256 columns), in CPU nanoseconds per im2col element.
 func BenchmarkConvSmallCols(b *testing.B) {
 	for _, sh := range []struct{ c, h, k, s, p int }{{128, 16, 3, 2, 1}, {3, 64, 8, 8, 0}, {128, 16, 1, 2, 0}} {
-		geo := newConvGeom(sh.c, sh.h, sh.h, sh.k, sh.k, sh.s, sh.p)
+		geo := conv.NewGeom(sh.c, sh.h, sh.h, sh.k, sh.k, sh.s, sh.p)
 		r := rand.New(rand.NewPCG(1, 2))
-		x := convTestWeights(r, geo.imageInSize)
-		ld := 4 * geo.outPlane
-		col := make([]float32, geo.colRows*ld)
-		taps := newConvTaps(&geo, ld)
-		pad := make([]float32, taps.padFloats)
+		x := convTestWeights(r, geo.ImageInSize)
+		ld := 4 * geo.OutPlane
+		col := make([]float32, geo.ColRows*ld)
+		taps := conv.NewTaps(&geo, ld)
+		pad := make([]float32, taps.PadFloats)
 		name := fmt.Sprintf("c=%d/h=%d/k=%d/s=%d", sh.c, sh.h, sh.k, sh.s)
 		b.Run("im2col/"+name, func(b *testing.B) {
 			cpu0 := cputime.Seconds()
 			for b.Loop() {
-				taps.im2col(col[geo.outPlane:], x, &geo, pad)
+				taps.Im2col(col[geo.OutPlane:], x, &geo, pad)
 			}
-			b.ReportMetric((cputime.Seconds()-cpu0)*1e9/float64(b.N)/float64(geo.imageColSize), "cpu-ns/elem")
+			b.ReportMetric((cputime.Seconds()-cpu0)*1e9/float64(b.N)/float64(geo.ImageColSize), "cpu-ns/elem")
 		})
 		b.Run("col2im/"+name, func(b *testing.B) {
 			cpu0 := cputime.Seconds()
 			for b.Loop() {
-				taps.col2im(x, col[geo.outPlane:], &geo, pad, false)
+				taps.Col2im(x, col[geo.OutPlane:], &geo, pad, false)
 			}
-			b.ReportMetric((cputime.Seconds()-cpu0)*1e9/float64(b.N)/float64(geo.imageColSize), "cpu-ns/elem")
+			b.ReportMetric((cputime.Seconds()-cpu0)*1e9/float64(b.N)/float64(geo.ImageColSize), "cpu-ns/elem")
 		})
 	}
 }

@@ -2,6 +2,7 @@ package autograd
 
 import (
 	"fmt"
+	"github.com/mmpoison/mmpoison/conv"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -43,7 +44,7 @@ func convRun(x, w, b *Tensor, stride, pad int, gy []float32) (y, dx, dw, db []fl
 // one and two workers, with groups of two images and of the default width
 // (so groups end mid-task), with and without an input gradient.
 func TestConv2dGroupedMatchesPerImage(t *testing.T) {
-	if !convUseGrouped(&convGeom{stride: 2, outPlane: 64}) {
+	if !convUseGrouped(&conv.Geom{Stride: 2, OutPlane: 64}) {
 		t.Fatal("the grouped path does not take a stride-2 8x8 output plane")
 	}
 	for _, threads := range []int{1, 2} {
@@ -68,7 +69,7 @@ func TestConv2dGroupedMatchesPerImage(t *testing.T) {
 						convGroupedOn = false
 						wantY, wantDx, wantDw, wantDb := convRun(x, w, b, cc.stride, cc.pad, gy)
 						convGroupedOn, convGroupCols = true, groupCols
-						geo := newConvGeom(cc.c, cc.h, cc.w, cc.k, cc.k, cc.stride, cc.pad)
+						geo := conv.NewGeom(cc.c, cc.h, cc.w, cc.k, cc.k, cc.stride, cc.pad)
 						if !convUseGrouped(&geo) {
 							t.Fatalf("geometry %+v does not take the grouped path", geo)
 						}
@@ -109,7 +110,7 @@ func TestConv2dGroupedGradCheck(t *testing.T) {
 		r := rand.New(rand.NewPCG(41, uint64(cc.k)))
 		x, w, b := cc.tensors(r)
 		oh, ow := (cc.h+2*cc.pad-cc.k)/cc.stride+1, (cc.w+2*cc.pad-cc.k)/cc.stride+1
-		geo := newConvGeom(cc.c, cc.h, cc.w, cc.k, cc.k, cc.stride, cc.pad)
+		geo := conv.NewGeom(cc.c, cc.h, cc.w, cc.k, cc.k, cc.stride, cc.pad)
 		if !convUseGrouped(&geo) {
 			t.Fatalf("%v does not take the grouped path", cc)
 		}
@@ -121,26 +122,26 @@ func TestConv2dGroupedGradCheck(t *testing.T) {
 	}
 }
 
-// convTaps' im2col and col2im against the band path's convIm2col and
-// convCol2im on whole images, written into the middle of a wider matrix
+// conv.Taps' im2col and col2im against the band path's conv.Im2col and
+// conv.Col2im on whole images, written into the middle of a wider matrix
 // (row stride ld) whose other columns must stay untouched.
 func TestConvTapsMatchBandIm2col(t *testing.T) {
 	for _, cc := range append(convSmallCases, convBandCases...) {
-		geo := newConvGeom(cc.c, cc.h, cc.w, cc.k, cc.k, cc.stride, cc.pad)
+		geo := conv.NewGeom(cc.c, cc.h, cc.w, cc.k, cc.k, cc.stride, cc.pad)
 		r := rand.New(rand.NewPCG(51, uint64(cc.h)))
-		x := convTestWeights(r, geo.imageInSize)
-		want := make([]float32, geo.imageColSize)
-		convIm2col(want, x, &geo, 0, geo.oh)
+		x := convTestWeights(r, geo.ImageInSize)
+		want := make([]float32, geo.ImageColSize)
+		conv.Im2col(want, x, &geo, 0, geo.OH)
 
-		plane, ld := geo.outPlane, 3*geo.outPlane
-		taps := newConvTaps(&geo, ld)
-		scratch := make([]float32, taps.padFloats)
-		col := make([]float32, geo.colRows*ld)
+		plane, ld := geo.OutPlane, 3*geo.OutPlane
+		taps := conv.NewTaps(&geo, ld)
+		scratch := make([]float32, taps.PadFloats)
+		col := make([]float32, geo.ColRows*ld)
 		for i := range col {
 			col[i] = 7 // sentinel outside the image's columns
 		}
-		taps.im2col(col[plane:], x, &geo, scratch)
-		for row := 0; row < geo.colRows; row++ {
+		taps.Im2col(col[plane:], x, &geo, scratch)
+		for row := 0; row < geo.ColRows; row++ {
 			for j := 0; j < ld; j++ {
 				got := col[row*ld+j]
 				if j < plane || j >= 2*plane {
@@ -153,22 +154,22 @@ func TestConvTapsMatchBandIm2col(t *testing.T) {
 			}
 		}
 
-		dcol := convTestWeights(r, geo.imageColSize)
-		wantDx := convTestWeights(r, geo.imageInSize)
+		dcol := convTestWeights(r, geo.ImageColSize)
+		wantDx := convTestWeights(r, geo.ImageInSize)
 		gotDx := append([]float32(nil), wantDx...)
-		convCol2im(wantDx, dcol, &geo, 0, geo.oh)
-		for row := 0; row < geo.colRows; row++ {
+		conv.Col2im(wantDx, dcol, &geo, 0, geo.OH)
+		for row := 0; row < geo.ColRows; row++ {
 			copy(col[row*ld+plane:][:plane], dcol[row*plane:(row+1)*plane])
 		}
-		taps.col2im(gotDx, col[plane:], &geo, scratch, false)
+		taps.Col2im(gotDx, col[plane:], &geo, scratch, false)
 		convCompare(t, fmt.Sprintf("%v col2im", cc), gotDx, wantDx)
 
 		// overwrite: the old contents (NaN here) must not show through.
 		for i := range gotDx {
 			gotDx[i], wantDx[i] = float32(math.NaN()), 0
 		}
-		convCol2im(wantDx, dcol, &geo, 0, geo.oh)
-		taps.col2im(gotDx, col[plane:], &geo, scratch, true)
+		conv.Col2im(wantDx, dcol, &geo, 0, geo.OH)
+		taps.Col2im(gotDx, col[plane:], &geo, scratch, true)
 		convCompare(t, fmt.Sprintf("%v col2im overwrite", cc), gotDx, wantDx)
 	}
 }
@@ -220,7 +221,7 @@ func TestConvUseGroupedShapes(t *testing.T) {
 	}
 	for _, sh := range convBenchShapes {
 		name := fmt.Sprintf("c=%d/o=%d/h=%d/k=%d/s=%d", sh.c, sh.o, sh.h, sh.k, sh.s)
-		geo := newConvGeom(sh.c, sh.h, sh.h, sh.k, sh.k, sh.s, sh.p)
+		geo := conv.NewGeom(sh.c, sh.h, sh.h, sh.k, sh.k, sh.s, sh.p)
 		if got := convUseGrouped(&geo); got != want[name] {
 			t.Errorf("%s: grouped %v, want %v", name, got, want[name])
 		}

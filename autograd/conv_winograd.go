@@ -1,5 +1,7 @@
 package autograd
 
+import "github.com/mmpoison/mmpoison/conv"
+
 // Winograd F(4x4,3x3) convolution for stride-1, pad-1 3x3 layers on small
 // planes, where PyTorch (oneDNN) beats direct im2col+GEMM at full FMA peak:
 // it does 4x fewer multiplications (36 per 4x4 tile and channel pair instead
@@ -9,8 +11,8 @@ package autograd
 // [ξ][channel][tile]: the GEMMs then read and write contiguous matrices.
 // Float32 error is about 20x the direct path's: for unit-variance data at
 // 256→256@8 the largest error of y, dx and dw is 2-4e-5 of their RMS
-// (direct: 1-2e-6), see TestWinogradAccuracyUnitVariance. Files: transforms (_transform,
-// _lanes, _amd64.s), tile gather/scatter (_tiles), the GEMM passes (_passes).
+// (direct: 1-2e-6), see TestWinogradAccuracyUnitVariance. The transforms and tile gather/scatter are
+// in package conv (winograd_*.go); the GEMM passes here (_passes).
 
 // Dispatch thresholds: Winograd wins when both channel counts are large
 // (transforms cost O(C+O) per tile against O(C·O) GEMM work) and planes are
@@ -40,13 +42,13 @@ var winoBF16MaxSide = 16
 
 // winogradFits reports whether Conv2d of geometry geo with o output channels
 // takes the Winograd path.
-func winogradFits(g *Tape, geo *convGeom, o int) bool {
+func winogradFits(g *Tape, geo *conv.Geom, o int) bool {
 	maxSide := winoMaxSide
 	if g.precision == BF16 {
 		maxSide = min(maxSide, winoBF16MaxSide)
 	}
-	return geo.kh == 3 && geo.kw == 3 && geo.stride == 1 && geo.pad == 1 &&
-		min(geo.c, o) >= winoMinChannels && max(geo.h, geo.w) <= maxSide
+	return geo.KH == 3 && geo.KW == 3 && geo.Stride == 1 && geo.Pad == 1 &&
+		min(geo.C, o) >= winoMinChannels && max(geo.H, geo.W) <= maxSide
 }
 
 // conv2dWinograd is Conv2d for the shapes winogradFits accepts.
@@ -58,7 +60,7 @@ func (g *Tape) conv2dWinograd(x, w, b *Tensor) *Tensor {
 		bias = b.Data
 	}
 	u := winoKernels(g, w.Data, o, c, false)
-	winoForward(g, x.Data, newWinoGeom(n, c, o, h, wd), u, bias, out.Data, false)
+	winoForward(g, x.Data, conv.NewWinoGeom(n, c, o, h, wd, winoChunkTiles), u, bias, out.Data, false)
 	g.recycle(u)
 	if g.NoGrad() {
 		return out
@@ -78,35 +80,10 @@ func winoBackward(g *Tape, x, w, b, out *Tensor) {
 	}
 	if dx := g.GradOf(x); dx != nil {
 		u := winoKernels(g, w.Data, o, c, true)
-		winoForward(g, dy, newWinoGeom(n, o, c, h, wd), u, nil, dx, true)
+		winoForward(g, dy, conv.NewWinoGeom(n, o, c, h, wd, winoChunkTiles), u, nil, dx, true)
 		g.recycle(u)
 	}
 	if dw := g.GradOf(w); dw != nil {
-		winoWeightGrad(g, x.Data, dy, newWinoGeom(n, c, o, h, wd), dw)
-	}
-}
-
-// winoGeom is the tiling of one Winograd convolution: n images of in
-// channels to out channels, planes h×w (input and output alike), cut into
-// tilesH×tilesW tiles of 4x4 outputs; chunk images are transformed at once.
-type winoGeom struct {
-	n, in, out, h, w int
-	tilesH, tilesW   int
-	tiles            int // per image
-	chunk            int // images per round of GEMMs
-}
-
-func newWinoGeom(n, in, out, h, w int) winoGeom {
-	q := winoGeom{n: n, in: in, out: out, h: h, w: w,
-		tilesH: (h + winoM - 1) / winoM, tilesW: (w + winoM - 1) / winoM}
-	q.tiles = q.tilesH * q.tilesW
-	q.chunk = max(1, min(n, winoChunkTiles/q.tiles))
-	return q
-}
-
-// chunks calls fn(i0, i1) for consecutive image ranges of at most q.chunk images.
-func (q *winoGeom) chunks(fn func(i0, i1 int)) {
-	for i0 := 0; i0 < q.n; i0 += q.chunk {
-		fn(i0, min(i0+q.chunk, q.n))
+		winoWeightGrad(g, x.Data, dy, conv.NewWinoGeom(n, c, o, h, wd, winoChunkTiles), dw)
 	}
 }

@@ -2,6 +2,7 @@ package autograd
 
 import (
 	"fmt"
+	"github.com/mmpoison/mmpoison/conv"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -24,31 +25,31 @@ func winoForce(t *testing.T, on bool, chunkTiles int) {
 // valid cross-correlation with a 3x3 kernel, computed directly in float64.
 func TestWinogradTileMatchesDirect(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 1))
-	var d, v [winoX]winoLanes
+	var d, v [conv.WinoX]conv.WinoLanes
 	for k := range d {
-		copy(d[k][:], convTestWeights(r, winoGroup))
+		copy(d[k][:], convTestWeights(r, conv.WinoGroup))
 	}
 	kern := convTestWeights(r, 9)
-	var u [winoX]float32
-	winoKernel(kern, &u)
-	winoInputLanes(&d, &v)
+	var u [conv.WinoX]float32
+	conv.WinoKernel(kern, &u)
+	conv.WinoInputLanes(&d, &v)
 	for k := range v {
 		for j := range v[k] {
 			v[k][j] *= u[k]
 		}
 	}
-	var y [winoM * winoM]winoLanes
-	winoOutputLanes(&v, &y)
-	for j := 0; j < winoGroup; j++ {
-		for i := 0; i < winoM; i++ {
-			for c := 0; c < winoM; c++ {
+	var y [conv.WinoM * conv.WinoM]conv.WinoLanes
+	conv.WinoOutputLanes(&v, &y)
+	for j := 0; j < conv.WinoGroup; j++ {
+		for i := 0; i < conv.WinoM; i++ {
+			for c := 0; c < conv.WinoM; c++ {
 				var want float64
 				for a := 0; a < 3; a++ {
 					for b := 0; b < 3; b++ {
-						want += float64(d[(i+a)*winoA+c+b][j]) * float64(kern[a*3+b])
+						want += float64(d[(i+a)*conv.WinoA+c+b][j]) * float64(kern[a*3+b])
 					}
 				}
-				if got := y[i*winoM+c][j]; math.Abs(float64(got)-want) > 1e-5 {
+				if got := y[i*conv.WinoM+c][j]; math.Abs(float64(got)-want) > 1e-5 {
 					t.Fatalf("lane %d: y[%d][%d] = %g, want %g", j, i, c, got, want)
 				}
 			}
@@ -60,17 +61,17 @@ func TestWinogradTileMatchesDirect(t *testing.T) {
 // <A e Aᵀ, m> = <e, Aᵀ m A> and <Gᵀ du G, k> = <du, G k Gᵀ>.
 func TestWinogradGradTransformsAreAdjoints(t *testing.T) {
 	r := rand.New(rand.NewPCG(2, 2))
-	var e, y [winoM * winoM]winoLanes
-	var m, em [winoX]winoLanes
+	var e, y [conv.WinoM * conv.WinoM]conv.WinoLanes
+	var m, em [conv.WinoX]conv.WinoLanes
 	for k := range e {
-		copy(e[k][:], convTestWeights(r, winoGroup))
+		copy(e[k][:], convTestWeights(r, conv.WinoGroup))
 	}
 	for k := range m {
-		copy(m[k][:], convTestWeights(r, winoGroup))
+		copy(m[k][:], convTestWeights(r, conv.WinoGroup))
 	}
-	winoOutputLanes(&m, &y)
-	winoGradOutputLanes(&e, &em)
-	for j := 0; j < winoGroup; j++ {
+	conv.WinoOutputLanes(&m, &y)
+	conv.WinoGradOutputLanes(&e, &em)
+	for j := 0; j < conv.WinoGroup; j++ {
 		var a, b float64
 		for k := range em {
 			a += float64(em[k][j]) * float64(m[k][j])
@@ -83,12 +84,12 @@ func TestWinogradGradTransformsAreAdjoints(t *testing.T) {
 		}
 	}
 	for trial := 0; trial < 20; trial++ {
-		var du, uk [winoX]float32
-		copy(du[:], convTestWeights(r, winoX))
+		var du, uk [conv.WinoX]float32
+		copy(du[:], convTestWeights(r, conv.WinoX))
 		k := convTestWeights(r, 9)
 		dk := make([]float32, 9)
-		winoGradKernel(&du, dk)
-		winoKernel(k, &uk)
+		conv.WinoGradKernel(&du, dk)
+		conv.WinoKernel(k, &uk)
 		var a, b float64
 		for i := range dk {
 			a += float64(dk[i]) * float64(k[i])
@@ -294,7 +295,7 @@ func TestWinogradFits(t *testing.T) {
 		if tc.bf16 {
 			g.SetPrecision(BF16)
 		}
-		geo := newConvGeom(tc.c, tc.h, tc.h, tc.k, tc.k, tc.s, tc.p)
+		geo := conv.NewGeom(tc.c, tc.h, tc.h, tc.k, tc.k, tc.s, tc.p)
 		if got := winogradFits(g, &geo, tc.o); got != tc.want {
 			t.Errorf("%+v: winogradFits = %v, want %v", tc, got, tc.want)
 		}

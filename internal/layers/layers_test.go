@@ -14,13 +14,14 @@ const module = "github.com/mmpoison/mmpoison/"
 var layer = map[string]int{
 	"internal/parallel": 0, "internal/cputime": 0, "internal/progress": 0, "vision/rgb": 0,
 	"simd":           1,
-	"autograd":       2,
-	"nn/safetensors": 3, "nn": 4,
-	"vision": 5, "text": 5, "dataset": 5,
-	"clipmodel":   6,
-	"experiments": 7,
-	"runner":      8,
-	"bench":       8,
+	"conv":           2,
+	"autograd":       3,
+	"nn/safetensors": 4, "nn": 5,
+	"vision": 6, "text": 6, "dataset": 6,
+	"clipmodel":   7,
+	"experiments": 8,
+	"runner":      9,
+	"bench":       9,
 }
 
 func TestPackagesImportOnlyLowerLayers(t *testing.T) {

@@ -2,14 +2,14 @@
 
 #include "textflag.h"
 
-// Winograd F(4x4,3x3) lane transforms (see conv_winograd_lanes.go for the
-// Go forms and conv_winograd_transform.go for the matrices). A lane vector
+// Winograd F(4x4,3x3) lane transforms (see winograd_lanes.go for the
+// Go forms and winograd_transform.go for the matrices). A lane vector
 // is 32 floats = two ZMM halves; strides arrive in lane vectors (×128
 // bytes). Inputs and outputs never overlap.
 
-// func winoBtZ(d *float32, s int, o *float32, so int)
+// func WinoBtZ(d *float32, s int, o *float32, so int)
 // o = Bᵀ·d: 6 vectors in, 6 out.
-TEXT ·winoBtZ(SB), NOSPLIT, $0-32
+TEXT ·WinoBtZ(SB), NOSPLIT, $0-32
 	MOVQ d+0(FP), SI
 	MOVQ s+8(FP), BX
 	MOVQ o+16(FP), DI
@@ -79,9 +79,9 @@ btloop:
 	VZEROUPPER
 	RET
 
-// func winoAtZ(m *float32, s int, o *float32, so int)
+// func WinoAtZ(m *float32, s int, o *float32, so int)
 // o = Aᵀ·m: 6 vectors in, 4 out.
-TEXT ·winoAtZ(SB), NOSPLIT, $0-32
+TEXT ·WinoAtZ(SB), NOSPLIT, $0-32
 	MOVQ m+0(FP), SI
 	MOVQ s+8(FP), BX
 	MOVQ o+16(FP), DI
@@ -143,9 +143,9 @@ atloop:
 	VZEROUPPER
 	RET
 
-// func winoA1Z(e *float32, s int, o *float32, so int)
+// func WinoA1Z(e *float32, s int, o *float32, so int)
 // o = A·e: 4 vectors in, 6 out.
-TEXT ·winoA1Z(SB), NOSPLIT, $0-32
+TEXT ·WinoA1Z(SB), NOSPLIT, $0-32
 	MOVQ e+0(FP), SI
 	MOVQ s+8(FP), BX
 	MOVQ o+16(FP), DI

@@ -1,6 +1,6 @@
 //go:build amd64 && !purego
 
-package autograd
+package conv
 
 import (
 	"math"
@@ -18,20 +18,20 @@ func TestWinogradLanesAsmMatchGo(t *testing.T) {
 		t.Skip("AVX-512 is not available on this CPU: only the Go lane transforms run here")
 	}
 	r := rand.New(rand.NewPCG(4, 4))
-	var in [winoX]winoLanes
+	var in [WinoX]WinoLanes
 	for k := range in {
-		copy(in[k][:], convTestWeights(r, winoGroup))
+		copy(in[k][:], randomWeights(r, WinoGroup))
 	}
 	for _, tc := range []struct {
 		name       string
-		asm, gofn  func(d []winoLanes, s int, o []winoLanes, so int)
+		asm, gofn  func(d []WinoLanes, s int, o []WinoLanes, so int)
 		s, so, out int
 	}{
-		{"Bt", func(d []winoLanes, s int, o []winoLanes, so int) { winoBtZ(&d[0][0], s, &o[0][0], so) }, winoBtGo, winoA, 1, winoA},
-		{"At", func(d []winoLanes, s int, o []winoLanes, so int) { winoAtZ(&d[0][0], s, &o[0][0], so) }, winoAtGo, 1, winoA, winoM},
-		{"A1", func(d []winoLanes, s int, o []winoLanes, so int) { winoA1Z(&d[0][0], s, &o[0][0], so) }, winoA1Go, winoM, winoM, winoA},
+		{"Bt", func(d []WinoLanes, s int, o []WinoLanes, so int) { WinoBtZ(&d[0][0], s, &o[0][0], so) }, WinoBtGo, WinoA, 1, WinoA},
+		{"At", func(d []WinoLanes, s int, o []WinoLanes, so int) { WinoAtZ(&d[0][0], s, &o[0][0], so) }, WinoAtGo, 1, WinoA, WinoM},
+		{"A1", func(d []WinoLanes, s int, o []WinoLanes, so int) { WinoA1Z(&d[0][0], s, &o[0][0], so) }, WinoA1Go, WinoM, WinoM, WinoA},
 	} {
-		var got, want [winoX]winoLanes
+		var got, want [WinoX]WinoLanes
 		tc.asm(in[:], tc.s, got[:], tc.so)
 		tc.gofn(in[:], tc.s, want[:], tc.so)
 		for k := 0; k < tc.out; k++ {
@@ -46,9 +46,18 @@ func TestWinogradLanesAsmMatchGo(t *testing.T) {
 			if i%tc.so == 0 && i/tc.so < tc.out {
 				continue
 			}
-			if got[i] != (winoLanes{}) {
+			if got[i] != (WinoLanes{}) {
 				t.Fatalf("%s: wrote lane vector %d, outside its outputs", tc.name, i)
 			}
 		}
 	}
+}
+
+// randomWeights draws n values uniform in [-1, 1).
+func randomWeights(r *rand.Rand, n int) []float32 {
+	w := make([]float32, n)
+	for i := range w {
+		w[i] = 2*r.Float32() - 1
+	}
+	return w
 }
