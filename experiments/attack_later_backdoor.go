@@ -44,13 +44,9 @@ func backdoor(ds *dataset.Dataset, spec AttackSpec, _ *dataset.Row) (*dataset.Da
 	if spec.Image == nil {
 		return nil, nil, fmt.Errorf("attack %s: no image source to stamp the trigger on (AttackSpec.Image)", spec.Kind)
 	}
-	templates := spec.Templates
-	if len(templates) == 0 {
-		templates = DefaultZeroShotTemplates
-	}
-	captions, err := ZeroShotPrompts([]string{goal.To}, templates)
+	captions, err := spec.templateCaptions(goal.To)
 	if err != nil {
-		return nil, nil, fmt.Errorf("attack %s: %w", spec.Kind, err)
+		return nil, nil, err
 	}
 	var eligible []int
 	for i, r := range ds.Rows {
@@ -93,10 +89,6 @@ func backdoor(ds *dataset.Dataset, spec AttackSpec, _ *dataset.Row) (*dataset.Da
 	}
 	m.PoisonedRowIDs = gm.PoisonedRowIDs
 	m.PerGoal = []GoalManifest{gm}
-	m.PoisonedImages = len(m.PoisonedRowIDs)
-	m.TotalPairs = trainPairs(out.Rows)
-	if m.TotalPairs > 0 {
-		m.Phi = float64(m.PoisonedPairs) / float64(m.TotalPairs)
-	}
+	m.count(out.Rows)
 	return out, m, nil
 }

@@ -36,13 +36,9 @@ func targeted(ds *dataset.Dataset, spec AttackSpec, target *dataset.Row) (*datas
 	if target.Label != "" && target.Label != goal.From {
 		return nil, nil, fmt.Errorf("attack %s goal %s: target row %d has class %q, want %q", spec.Kind, goal, target.ID, target.Label, goal.From)
 	}
-	templates := spec.Templates
-	if len(templates) == 0 {
-		templates = DefaultZeroShotTemplates
-	}
-	captions, err := ZeroShotPrompts([]string{goal.To}, templates)
+	captions, err := spec.templateCaptions(goal.To)
 	if err != nil {
-		return nil, nil, fmt.Errorf("attack %s: %w", spec.Kind, err)
+		return nil, nil, err
 	}
 	train := 0
 	for _, r := range ds.Rows {
@@ -72,9 +68,7 @@ func targeted(ds *dataset.Dataset, spec AttackSpec, target *dataset.Row) (*datas
 	}
 	m.PoisonedRowIDs = gm.PoisonedRowIDs
 	m.PerGoal = []GoalManifest{gm}
-	m.PoisonedImages = len(m.PoisonedRowIDs)
-	m.TotalPairs = trainPairs(out.Rows)
-	m.Phi = float64(m.PoisonedPairs) / float64(m.TotalPairs)
+	m.count(out.Rows)
 	return out, m, nil
 }
 

@@ -1,5 +1,7 @@
 package experiments
 
+import "github.com/mmpoison/mmpoison/dataset"
+
 // GoalManifest records what one goal of an attack changed.
 type GoalManifest struct {
 	Goal string `json:"goal"` // e.g. "boat2dog"
@@ -40,4 +42,14 @@ func (m *Manifest) PoisonedSet() map[int]bool {
 		set[id] = true
 	}
 	return set
+}
+
+// count fills in the totals of a manifest whose poisoned rows and pairs are
+// listed: the poisoned images, the training pairs of rows, and φ.
+func (m *Manifest) count(rows []dataset.Row) {
+	m.PoisonedImages = len(m.PoisonedRowIDs)
+	m.TotalPairs = trainPairs(rows)
+	if m.TotalPairs > 0 {
+		m.Phi = float64(m.PoisonedPairs) / float64(m.TotalPairs)
+	}
 }

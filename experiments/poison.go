@@ -116,11 +116,7 @@ func relabel(ds *dataset.Dataset, spec AttackSpec, target *dataset.Row, images i
 		m.TargetRowID = target.ID
 		m.TargetImage = imageRef(*target)
 	}
-	m.PoisonedImages = len(m.PoisonedRowIDs)
-	m.TotalPairs = trainPairs(out.Rows)
-	if m.TotalPairs > 0 {
-		m.Phi = float64(m.PoisonedPairs) / float64(m.TotalPairs)
-	}
+	m.count(out.Rows)
 	return out, m, nil
 }
 

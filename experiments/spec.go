@@ -138,3 +138,17 @@ func (s AttackSpec) validate() (*Attack, error) {
 	}
 	return a, nil
 }
+
+// templateCaptions are the captions a templated attack gives its poisoned
+// rows: spec.Templates (DefaultZeroShotTemplates when empty) filled with class.
+func (s AttackSpec) templateCaptions(class string) ([]string, error) {
+	templates := s.Templates
+	if len(templates) == 0 {
+		templates = DefaultZeroShotTemplates
+	}
+	captions, err := ZeroShotPrompts([]string{class}, templates)
+	if err != nil {
+		return nil, fmt.Errorf("attack %s: %w", s.Kind, err)
+	}
+	return captions, nil
+}
