@@ -95,11 +95,21 @@ type TwoViewWeights struct {
 // dataset's other captions as the augmentation. Both ask for features that
 // a few thousand captioned photos cannot teach through the cross-modal loss
 // alone.
-func (m *Model) TwoViewLoss(g *autograd.Tape, images *autograd.Tensor, ids, eot []int, w TwoViewWeights) *autograd.Tensor {
-	n := images.Dim(0) / 2
-	img := m.EncodeImages(g, images)
+//
+// A non-nil second holds the second views apart, at their own size (a
+// smaller one is cheaper: SwAV's multi-crop); the tower then encodes each
+// view in its own pass, so batch norm draws statistics from each alone.
+func (m *Model) TwoViewLoss(g *autograd.Tape, images, second *autograd.Tensor, ids, eot []int, w TwoViewWeights) *autograd.Tensor {
+	var a, b *autograd.Tensor
+	n := images.Dim(0)
+	if second == nil {
+		n /= 2
+		img := m.EncodeImages(g, images)
+		a, b = g.Slice(img, 0, 0, n), g.Slice(img, 0, n, 2*n)
+	} else {
+		b, a = m.EncodeImages(g, second), m.EncodeImages(g, images) // the first views' batch statistics go last into the running ones
+	}
 	txt := m.EncodeTexts(g, ids, eot)
-	a, b := g.Slice(img, 0, 0, n), g.Slice(img, 0, n, 2*n)
 	inModal := autograd.Scalar(float32(math.Log(1 / ViewTemperature)))
 	txtA, txtB := txt, txt
 	if txt.Dim(0) == 2*n {

@@ -213,7 +213,7 @@ func TestTwoViewLossMatchesDefinition(t *testing.T) {
 	}
 	for _, w := range []float32{0, 0.5} {
 		want := 0.5*(infoNCE64(a, txt, n, e, scale)+infoNCE64(b, txt, n, e, scale)) + float64(w)*infoNCE64(a, b, n, e, 1/ViewTemperature)
-		got := float64(m.TwoViewLoss(autograd.NewTape(), autograd.New(pix, 2*n, 3, s, s), ids, eot, TwoViewWeights{View: w, Caption: 7}).Item())
+		got := float64(m.TwoViewLoss(autograd.NewTape(), autograd.New(pix, 2*n, 3, s, s), nil, ids, eot, TwoViewWeights{View: w, Caption: 7}).Item())
 		check(fmt.Sprintf("N captions, view weight %v", w), got, want)
 	}
 	for _, texts := range []int{n, 2 * n} {
@@ -221,13 +221,44 @@ func TestTwoViewLossMatchesDefinition(t *testing.T) {
 		if texts == 2*n {
 			want += 0.7 * infoNCE64(txt, txt2, n, e, 1/ViewTemperature)
 		}
-		got := float64(m.TwoViewLoss(autograd.NewTape(), autograd.New(pix, 2*n, 3, s, s), ids2[:texts*ctx], eot2[:texts], TwoViewWeights{View: 0.5, Caption: 0.7, ViewOnly: true}).Item())
+		got := float64(m.TwoViewLoss(autograd.NewTape(), autograd.New(pix, 2*n, 3, s, s), nil, ids2[:texts*ctx], eot2[:texts], TwoViewWeights{View: 0.5, Caption: 0.7, ViewOnly: true}).Item())
 		check(fmt.Sprintf("second views in the view term only, %d captions", texts), got, want)
 	}
 	for _, c := range []float32{0, 0.7} {
 		want := 0.5*(infoNCE64(a, txt, n, e, scale)+infoNCE64(b, txt2, n, e, scale)) +
 			0.5*infoNCE64(a, b, n, e, 1/ViewTemperature) + float64(c)*infoNCE64(txt, txt2, n, e, 1/ViewTemperature)
-		got := float64(m.TwoViewLoss(autograd.NewTape(), autograd.New(pix, 2*n, 3, s, s), ids2, eot2, TwoViewWeights{View: 0.5, Caption: c}).Item())
+		got := float64(m.TwoViewLoss(autograd.NewTape(), autograd.New(pix, 2*n, 3, s, s), nil, ids2, eot2, TwoViewWeights{View: 0.5, Caption: c}).Item())
 		check(fmt.Sprintf("2N captions, caption weight %v", c), got, want)
+	}
+}
+
+// With the second views passed apart, at another size, TwoViewLoss is its
+// definition computed from each view's batch encoded alone (batch norm
+// included: each pass has its own statistics).
+func TestTwoViewLossSecondViewsApart(t *testing.T) {
+	cfg := testConfig("basic_resnet")
+	m, err := New(cfg, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 4
+	first, ids2, eot2 := randomBatch(rand.New(rand.NewPCG(2, 3)), cfg, 2*n)
+	small := cfg
+	small.Vision.ImageSize = 12
+	second, _, _ := randomBatch(rand.New(rand.NewPCG(4, 5)), small, n)
+	s := cfg.Vision.ImageSize
+	first = autograd.New(first.Data[:n*3*s*s], n, 3, s, s)
+	ctx := cfg.Text.ContextLength
+	copyOf := func(x *autograd.Tensor) []float32 { return append([]float32(nil), x.Data...) }
+	a := copyOf(m.EncodeImages(autograd.NewTape(), first))
+	b := copyOf(m.EncodeImages(autograd.NewTape(), second))
+	txt := copyOf(m.EncodeTexts(autograd.NewTape(), ids2[:n*ctx], eot2[:n]))
+	txt2 := copyOf(m.EncodeTexts(autograd.NewTape(), ids2[n*ctx:], eot2[n:]))
+	e, scale := cfg.EmbedDim, math.Exp(float64(m.LogitScale.Data[0]))
+	want := 0.5*(infoNCE64(a, txt, n, e, scale)+infoNCE64(b, txt2, n, e, scale)) +
+		0.5*infoNCE64(a, b, n, e, 1/ViewTemperature) + 0.7*infoNCE64(txt, txt2, n, e, 1/ViewTemperature)
+	loss := m.TwoViewLoss(autograd.NewTape(), first, second, ids2, eot2, TwoViewWeights{View: 0.5, Caption: 0.7})
+	if got := float64(loss.Item()); math.Abs(got-want) > 1e-4*math.Max(1, want) {
+		t.Errorf("TwoViewLoss with 12px second views = %v, definition = %v", got, want)
 	}
 }

@@ -57,8 +57,12 @@ type TrainOptions struct {
 	// and then the second view meets only the first, not the captions,
 	// whose colours it no longer shows (TwoViewWeights.ViewOnly).
 	ViewAugment string `json:"view_augment,omitempty"`
-	Precision   string `json:"precision,omitempty"` // GEMM arithmetic: "fp32" (default) or "bf16"; weights and optimiser stay fp32
-	Seed        uint64 `json:"seed"`
+	// SecondViewSize is the side in pixels of the second view; 0 is the
+	// model's. A smaller one costs the tower less (SwAV's multi-crop) and
+	// needs a tower that takes any size (basic_resnet).
+	SecondViewSize int    `json:"second_view_size,omitempty"`
+	Precision      string `json:"precision,omitempty"` // GEMM arithmetic: "fp32" (default) or "bf16"; weights and optimiser stay fp32
+	Seed           uint64 `json:"seed"`
 
 	// CheckpointEvery writes a checkpoint every that many steps (and always
 	// at the end of each epoch) into OutDir; 0 means epoch ends only.
@@ -170,6 +174,10 @@ func (o TrainOptions) Validate() error {
 		return fmt.Errorf("view augment must be %q or %q, got %q", ViewSame, ViewStrong, o.ViewAugment)
 	case o.ViewAugment == ViewStrong && o.ViewLoss == 0:
 		return fmt.Errorf("view augment %q shapes the second view of the view loss: set a view loss weight too", ViewStrong)
+	case o.SecondViewSize < 0 || o.SecondViewSize > 1024:
+		return fmt.Errorf("second view size must be 0 (the model's) or a side in pixels up to 1024, got %d", o.SecondViewSize)
+	case o.SecondViewSize > 0 && o.ViewLoss == 0 && o.CaptionLoss == 0:
+		return fmt.Errorf("second view size %d needs a second view: set a view or caption loss weight", o.SecondViewSize)
 	case o.ViewLoss > 0 && o.NoAugment:
 		return fmt.Errorf("a view loss needs augmentation: two views of an unaugmented image are identical")
 	}
@@ -368,8 +376,15 @@ func Train(m *Model, data *Examples, im *Images, opt TrainOptions) (*TrainResult
 		captions = 2
 		sameRow = groupIndex(groups, data.Len())
 	}
-	perBatch := batch * 3 * s * s
-	imgBuf := make([]float32, views*perBatch)
+	s2 := s // the second view's side
+	if views == 2 && opt.SecondViewSize > 0 {
+		s2 = opt.SecondViewSize
+	}
+	if s2 != s && m.Config.Vision.Type != "basic_resnet" {
+		return nil, fmt.Errorf("train: a %dpx second view needs a tower that takes any image size (basic_resnet); %s takes %dpx only", s2, m.Config.Vision.Type, s)
+	}
+	perBatch, perBatch2 := batch*3*s*s, batch*3*s2*s2
+	imgBuf := make([]float32, perBatch+(views-1)*perBatch2)
 	ids := make([]int, captions*batch*data.Context)
 	eot := make([]int, captions*batch)
 	slots := make([]int, batch)
@@ -415,16 +430,21 @@ func Train(m *Model, data *Examples, im *Images, opt TrainOptions) (*TrainResult
 		}
 		if views == 2 {
 			viewRNG := rand.New(rand.NewPCG(opt.Seed^0xa07, uint64(state.Step)))
-			if err := vision.FillBatch(imgBuf[perBatch:], im.Cache, slots, aug2, viewRNG); err != nil {
+			if err := vision.FillBatchAt(imgBuf[perBatch:], im.Cache, slots, s2, aug2, viewRNG); err != nil {
 				return nil, err
 			}
 		}
-		images := autograd.New(imgBuf, views*batch, 3, s, s)
+		var images, second *autograd.Tensor
+		if s2 == s {
+			images = autograd.New(imgBuf, views*batch, 3, s, s)
+		} else {
+			images, second = autograd.New(imgBuf[:perBatch], batch, 3, s, s), autograd.New(imgBuf[perBatch:], batch, 3, s2, s2)
+		}
 
 		g.Reset()
 		var loss *autograd.Tensor
 		if views == 2 {
-			loss = m.TwoViewLoss(g, images, ids, eot, TwoViewWeights{View: float32(opt.ViewLoss), Caption: float32(opt.CaptionLoss), ViewOnly: opt.ViewAugment == ViewStrong})
+			loss = m.TwoViewLoss(g, images, second, ids, eot, TwoViewWeights{View: float32(opt.ViewLoss), Caption: float32(opt.CaptionLoss), ViewOnly: opt.ViewAugment == ViewStrong})
 		} else {
 			loss = m.Loss(g, images, ids, eot)
 		}

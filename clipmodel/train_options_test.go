@@ -61,6 +61,35 @@ func TestTrainWithCaptionsOneAndStrongAugment(t *testing.T) {
 	}
 }
 
+// A smaller second view trains (the tower encodes each view in its own
+// pass) and changes the run; a tower with a fixed input size refuses it.
+func TestTrainWithASmallerSecondView(t *testing.T) {
+	f := newResumeFixture(t, "basic_resnet")
+	weights := func(second int) []float32 {
+		m, err := New(f.cfg, 7)
+		if err != nil {
+			t.Fatal(err)
+		}
+		opt := TrainOptions{Epochs: 1, BatchSize: 8, Seed: 3, Captions: CaptionsOne, CropScale: 0.5, ViewLoss: 1, CaptionLoss: 1, SecondViewSize: second}
+		if _, err := Train(m, f.ex, f.im, opt); err != nil {
+			t.Fatal(err)
+		}
+		return slices.Clone(nn.StateDict(m.Visual)["stem.0.weight"].Data)
+	}
+	if slices.Equal(weights(0), weights(12)) {
+		t.Error("a 12px second view trained the same weights as a 16px one")
+	}
+	v := newResumeFixture(t, "vit")
+	m, err := New(v.cfg, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Train(m, v.ex, v.im, TrainOptions{Epochs: 1, BatchSize: 8, ViewLoss: 1, SecondViewSize: 8})
+	if err == nil || !strings.Contains(err.Error(), "basic_resnet") {
+		t.Errorf("ViT with an 8px second view: error %v, want one naming basic_resnet", err)
+	}
+}
+
 func TestTrainOptionsValidate(t *testing.T) {
 	for _, c := range []struct {
 		opt  TrainOptions
@@ -80,6 +109,8 @@ func TestTrainOptionsValidate(t *testing.T) {
 		{TrainOptions{CaptionAugment: "backtranslate"}, "caption augment"},
 		{TrainOptions{ViewLoss: 1, ViewAugment: "heavy"}, "view augment"},
 		{TrainOptions{ViewAugment: ViewStrong}, "view loss"},
+		{TrainOptions{SecondViewSize: 32}, "second view"},
+		{TrainOptions{ViewLoss: 1, SecondViewSize: -1}, "second view size"},
 	} {
 		err := c.opt.Validate()
 		if err == nil || !strings.Contains(err.Error(), c.want) {

@@ -22,6 +22,10 @@ type batchScratch struct {
 	tmp  []float32
 }
 
+// maxBatchImageSide bounds the side FillBatchAt accepts (a 4096² batch
+// image is 200 MB of floats already).
+const maxBatchImageSide = 4096
+
 var scratchPool = sync.Pool{New: func() any { return new(batchScratch) }}
 
 // FillBatch writes the cached images idx as normalised CHW floats, one
@@ -30,7 +34,17 @@ var scratchPool = sync.Pool{New: func() any { return new(batchScratch) }}
 // Images are processed in parallel, yet the result depends only on rng's
 // state: per-image seeds are drawn from rng serially before the work starts.
 func FillBatch(dst []float32, cache *Cache, idx []int, aug *Augment, rng *rand.Rand) error {
-	s := cache.Size()
+	return FillBatchAt(dst, cache, idx, cache.Size(), aug, rng)
+}
+
+// FillBatchAt is FillBatch writing size×size images: the augmented crop is
+// resampled to size, or without aug the whole cached square is. A second
+// view smaller than the first costs the tower less (SwAV's multi-crop).
+func FillBatchAt(dst []float32, cache *Cache, idx []int, size int, aug *Augment, rng *rand.Rand) error {
+	s := size
+	if s < 1 || s > maxBatchImageSide {
+		return fmt.Errorf("vision.FillBatch: image size %d is outside [1, %d]", s, maxBatchImageSide)
+	}
 	per := 3 * s * s
 	if len(dst) < len(idx)*per {
 		return fmt.Errorf("vision.FillBatch: dst has %d floats, %d images of %dx%d need %d", len(dst), len(idx), s, s, len(idx)*per)
@@ -58,6 +72,14 @@ func FillBatch(dst []float32, cache *Cache, idx []int, aug *Augment, rng *rand.R
 		defer scratchPool.Put(sc)
 		for k := lo; k < hi; k++ {
 			img := cache.view(idx[k])
+			if aug == nil && img.W != s {
+				if cap(sc.crop.Pix) < per {
+					sc.crop.Pix = make([]uint8, per)
+				}
+				sc.crop.W, sc.crop.H, sc.crop.Pix = s, s, sc.crop.Pix[:per]
+				sc.tmp = resampleRegion(&sc.crop, img, 0, 0, img.W, img.H, sc.tmp)
+				img = &sc.crop
+			}
 			if aug != nil {
 				if cap(sc.crop.Pix) < per {
 					sc.crop.Pix = make([]uint8, per)

@@ -82,3 +82,38 @@ func TestFillBatchRejectsBadArguments(t *testing.T) {
 		t.Error("augment with nil rng accepted")
 	}
 }
+
+// FillBatchAt writes other sizes: the whole square resized without an
+// augmentation, the random resized crop resampled to the size with one.
+func TestFillBatchAtOtherSizes(t *testing.T) {
+	c := batchCache(t)
+	idx := []int{2, 4}
+	for _, size := range []int{6, 10, 13} {
+		per := 3 * size * size
+		got := make([]float32, len(idx)*per)
+		if err := FillBatchAt(got, c, idx, size, nil, nil); err != nil {
+			t.Fatal(err)
+		}
+		want := make([]float32, len(idx)*per)
+		for k, i := range idx {
+			Normalize(want[k*per:], Resize(c.Image(i), size, size))
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("size %d, no augmentation: differs from Normalize(Resize(Image))", size)
+		}
+		rng := rand.New(rand.NewPCG(5, 6))
+		for k, i := range idx {
+			s1, s2 := rng.Uint64(), rng.Uint64()
+			Normalize(want[k*per:], RandomResizedCrop(c.Image(i), size, 0.5, 1, rand.New(rand.NewPCG(s1, s2))))
+		}
+		if err := FillBatchAt(got, c, idx, size, &Augment{ScaleLo: 0.5, ScaleHi: 1}, rand.New(rand.NewPCG(5, 6))); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("size %d, random resized crop: differs from the serial reference", size)
+		}
+	}
+	if err := FillBatchAt(make([]float32, 300), c, []int{0}, 0, nil, nil); err == nil {
+		t.Error("size 0 accepted")
+	}
+}
