@@ -3,11 +3,16 @@ package main
 import (
 	"fmt"
 	"os"
+	"os/signal"
 	"runtime/pprof"
+	"sync"
+	"syscall"
 )
 
 // startCPUProfile writes a CPU profile of the command to path (set
-// MMPOISON_CPUPROFILE=path); inspect it with `go tool pprof`.
+// MMPOISON_CPUPROFILE=path); inspect it with `go tool pprof`. A long run
+// is usually profiled for a while and then interrupted, so an interrupt
+// or termination also completes the profile before the process exits.
 func startCPUProfile(path string) (func(), error) {
 	f, err := os.Create(path)
 	if err != nil {
@@ -17,5 +22,18 @@ func startCPUProfile(path string) (func(), error) {
 		f.Close()
 		return nil, fmt.Errorf("cpu profile %s: %w", path, err)
 	}
-	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+	var once sync.Once
+	finish := func() { once.Do(func() { pprof.StopCPUProfile(); f.Close() }) }
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		s, ok := <-sig
+		if !ok {
+			return
+		}
+		finish()
+		fmt.Fprintf(os.Stderr, "mmpoison: %v: cpu profile written to %s\n", s, path)
+		os.Exit(130)
+	}()
+	return func() { signal.Stop(sig); close(sig); finish() }, nil
 }
