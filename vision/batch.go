@@ -72,21 +72,16 @@ func FillBatchAt(dst []float32, cache *Cache, idx []int, size int, aug *Augment,
 		defer scratchPool.Put(sc)
 		for k := lo; k < hi; k++ {
 			img := cache.view(idx[k])
-			if aug == nil && img.W != s {
+			if aug != nil || img.W != s { // the image is resampled into the worker's crop
 				if cap(sc.crop.Pix) < per {
 					sc.crop.Pix = make([]uint8, per)
 				}
 				sc.crop.W, sc.crop.H, sc.crop.Pix = s, s, sc.crop.Pix[:per]
-				sc.tmp = resampleRegion(&sc.crop, img, 0, 0, img.W, img.H, sc.tmp)
-				img = &sc.crop
-			}
-			if aug != nil {
-				if cap(sc.crop.Pix) < per {
-					sc.crop.Pix = make([]uint8, per)
+				if aug != nil {
+					sc.tmp = aug.apply(&sc.crop, img, rand.New(rand.NewPCG(seeds[2*k], seeds[2*k+1])), sc.tmp)
+				} else {
+					sc.tmp = resampleRegion(&sc.crop, img, 0, 0, img.W, img.H, sc.tmp)
 				}
-				sc.crop.W, sc.crop.H, sc.crop.Pix = s, s, sc.crop.Pix[:per]
-				r := rand.New(rand.NewPCG(seeds[2*k], seeds[2*k+1]))
-				sc.tmp = aug.apply(&sc.crop, img, r, sc.tmp)
 				img = &sc.crop
 			}
 			Normalize(dst[k*per:(k+1)*per], img)
