@@ -63,10 +63,24 @@ func TestForCoversEachIndexOnce(t *testing.T) {
 	}
 }
 
+// waitIdle waits until no worker is running chunks and no queued entry is
+// left over from an earlier call (a worker may still be draining one of a
+// call that its caller finished alone), so the pool is idle as tests assume.
+func waitIdle(t *testing.T) {
+	t.Helper()
+	for i := 0; len(queue) > 0 || load.Load() != 0; i++ {
+		if i > 1e6 {
+			t.Fatalf("pool never went idle: %d queued, %d busy", len(queue), load.Load())
+		}
+		runtime.Gosched()
+	}
+}
+
 // TestForSplitsWhenFree: with idle workers a large loop is split into
 // exactly Threads() chunks.
 func TestForSplitsWhenFree(t *testing.T) {
 	withThreads(t, 4, func() {
+		waitIdle(t)
 		if c := Chunks(400, 130); c != 3 {
 			t.Errorf("Chunks(400, 130) = %d, want 3", c)
 		}
@@ -74,6 +88,7 @@ func TestForSplitsWhenFree(t *testing.T) {
 			t.Errorf("Chunks(10, 100) = %d, want 1", c)
 		}
 		var calls atomic.Int32
+		waitIdle(t)
 		For(400, 1, func(lo, hi int) { calls.Add(1) })
 		if calls.Load() != 4 {
 			t.Errorf("For(400, 1) on 4 idle threads ran %d chunks, want 4", calls.Load())
