@@ -17,6 +17,7 @@ import (
 const (
 	modelPrefix = "model."
 	optimPrefix = "optim."
+	trainPrefix = "train."
 	metaKey     = "mmpoison"
 )
 
@@ -29,6 +30,10 @@ type TrainState struct {
 	Seed    uint64       `json:"seed"`
 	Model   Config       `json:"model"`
 	Options TrainOptions `json:"options"`
+	// Defense and Extra are a training-time defense's memory (its caption
+	// pool or safe set); Extra's tensors are saved under "train.".
+	Defense DefenseState                `json:"defense,omitzero"`
+	Extra   map[string]*autograd.Tensor `json:"-"`
 }
 
 // SaveCheckpoint writes model weights, optimiser state and the training
@@ -42,6 +47,9 @@ func SaveCheckpoint(path string, m *Model, opt nn.Optimizer, st TrainState) erro
 		for name, t := range opt.StateDict() {
 			ts = append(ts, safetensors.Tensor{Name: optimPrefix + name, Shape: t.Shape, Data: t.Data})
 		}
+	}
+	for name, t := range st.Extra {
+		ts = append(ts, safetensors.Tensor{Name: trainPrefix + name, Shape: t.Shape, Data: t.Data})
 	}
 	meta, err := json.Marshal(st)
 	if err != nil {
@@ -71,6 +79,11 @@ func ReadCheckpoint(path string) (TrainState, map[string]*autograd.Tensor, map[s
 			model[strings.TrimPrefix(t.Name, modelPrefix)] = autograd.New(t.Data, t.Shape...)
 		case strings.HasPrefix(t.Name, optimPrefix):
 			optim[strings.TrimPrefix(t.Name, optimPrefix)] = autograd.New(t.Data, t.Shape...)
+		case strings.HasPrefix(t.Name, trainPrefix):
+			if st.Extra == nil {
+				st.Extra = map[string]*autograd.Tensor{}
+			}
+			st.Extra[strings.TrimPrefix(t.Name, trainPrefix)] = autograd.New(t.Data, t.Shape...)
 		}
 	}
 	return st, model, optim, nil

@@ -25,6 +25,8 @@ type resumeFixture struct {
 	captionLoss float64 // and its CaptionLoss
 	captionAug  string  // and its CaptionAugment
 	viewAug     string  // and its ViewAugment
+	pool        *CaptionPool
+	safe        *SafeSplit
 }
 
 func newResumeFixture(t *testing.T, visionType string) *resumeFixture {
@@ -61,7 +63,8 @@ func (f *resumeFixture) train(t *testing.T, dir string, resume bool, stopAfter i
 	// 200 pairs / batch 16 = 12 steps per epoch; checkpoints every 5 steps
 	// and at epoch ends (12, 24, 36), so step 17 is between checkpoints.
 	opt := TrainOptions{Epochs: 3, BatchSize: 16, LR: 1e-3, WarmupSteps: 3, WeightDecay: 0.1, ClipNorm: 1,
-		Seed: 11, CheckpointEvery: 5, OutDir: dir, Resume: resume, StopAfter: stopAfter, ViewLoss: f.viewLoss, CaptionLoss: f.captionLoss, CaptionAugment: f.captionAug, ViewAugment: f.viewAug}
+		Seed: 11, CheckpointEvery: 5, OutDir: dir, Resume: resume, StopAfter: stopAfter, ViewLoss: f.viewLoss, CaptionLoss: f.captionLoss, CaptionAugment: f.captionAug, ViewAugment: f.viewAug,
+		Pool: f.pool, Safe: f.safe}
 	_, err = Train(m, f.ex, f.im, opt)
 	return err
 }
@@ -135,6 +138,19 @@ func TestResumeIsBitIdentical(t *testing.T) {
 	t.Run("two views and EDA captions", func(t *testing.T) {
 		f := newResumeFixture(t, "basic_resnet")
 		f.viewLoss, f.captionLoss, f.captionAug = 1, 1, CaptionEDA
+		testResumeIsBitIdentical(t, f)
+	})
+	// The training-time defenses' memory, RoCLIP's caption pool and
+	// SafeCLIP's safe set, is saved with the checkpoint: step 17 is in the
+	// second epoch, the pool's first matching epoch and the first split.
+	t.Run("caption pool", func(t *testing.T) {
+		f := newResumeFixture(t, "basic_resnet")
+		f.pool = &CaptionPool{Size: 24, Every: 2}
+		testResumeIsBitIdentical(t, f)
+	})
+	t.Run("safe split", func(t *testing.T) {
+		f := newResumeFixture(t, "basic_resnet")
+		f.safe = &SafeSplit{WarmupEpochs: 1, Split: topHalf}
 		testResumeIsBitIdentical(t, f)
 	})
 	t.Run("strong second views", func(t *testing.T) {

@@ -60,9 +60,13 @@ type TrainOptions struct {
 	// SecondViewSize is the side in pixels of the second view; 0 is the
 	// model's. A smaller one costs the tower less (SwAV's multi-crop) and
 	// needs a tower that takes any size (basic_resnet).
-	SecondViewSize int    `json:"second_view_size,omitempty"`
-	Precision      string `json:"precision,omitempty"` // GEMM arithmetic: "fp32" (default) or "bf16"; weights and optimiser stay fp32
-	Seed           uint64 `json:"seed"`
+	SecondViewSize int `json:"second_view_size,omitempty"`
+	// Pool and Safe are the training-time defenses, RoCLIP's caption pool
+	// and SafeCLIP's safe split (see train_defense.go); nil is off.
+	Pool      *CaptionPool `json:"caption_pool,omitempty"`
+	Safe      *SafeSplit   `json:"safe_split,omitempty"`
+	Precision string       `json:"precision,omitempty"` // GEMM arithmetic: "fp32" (default) or "bf16"; weights and optimiser stay fp32
+	Seed      uint64       `json:"seed"`
 
 	// CheckpointEvery writes a checkpoint every that many steps (and always
 	// at the end of each epoch) into OutDir; 0 means epoch ends only.
@@ -180,6 +184,20 @@ func (o TrainOptions) Validate() error {
 		return fmt.Errorf("second view size %d needs a second view: set a view or caption loss weight", o.SecondViewSize)
 	case o.ViewLoss > 0 && o.NoAugment:
 		return fmt.Errorf("a view loss needs augmentation: two views of an unaugmented image are identical")
+	case o.Pool != nil && o.Safe != nil:
+		return fmt.Errorf("caption pool (RoCLIP) and safe split (SafeCLIP) are two defenses: train with one")
+	case (o.Pool != nil || o.Safe != nil) && (o.ViewLoss > 0 || o.CaptionLoss > 0):
+		return fmt.Errorf("the training-time defenses bring their own losses: set view_loss and caption_loss to 0")
+	case o.Pool != nil && (o.Pool.Size < 1 || o.Pool.Size > 1<<20):
+		return fmt.Errorf("caption pool size must be between 1 and %d, got %d", 1<<20, o.Pool.Size)
+	case o.Pool != nil && o.Pool.Every < 1:
+		return fmt.Errorf("caption pool: every must be at least 1 (epochs between matchings), got %d", o.Pool.Every)
+	case o.Safe != nil && o.Safe.Split == nil:
+		return fmt.Errorf("safe split: no split rule given")
+	case o.Safe != nil && (o.Safe.WarmupEpochs < 0 || o.Safe.WarmupEpochs >= o.Epochs):
+		return fmt.Errorf("safe split: the warm-up (%d epochs) must leave at least one of the %d epochs for the split", o.Safe.WarmupEpochs, o.Epochs)
+	case o.Safe != nil && o.NoAugment:
+		return fmt.Errorf("safe split trains risky pairs on two views of each image: turn augmentation on")
 	}
 	if _, err := autograd.ParsePrecision(o.Precision); err != nil {
 		return err
@@ -357,7 +375,7 @@ func Train(m *Model, data *Examples, im *Images, opt TrainOptions) (*TrainResult
 			if err := optim.LoadStateDict(optState); err != nil {
 				return nil, fmt.Errorf("resume %s: %w", ckptPath, err)
 			}
-			state.Step = st.Step
+			state.Step, state.Defense, state.Extra = st.Step, st.Defense, st.Extra
 			logf(opt.Log, "resuming from %s at step %d of %d", ckptPath, st.Step, total)
 		}
 		if metrics, err = openMetrics(filepath.Join(opt.OutDir, MetricsFile), state.Step); err != nil {
@@ -368,8 +386,12 @@ func Train(m *Model, data *Examples, im *Images, opt TrainOptions) (*TrainResult
 
 	s := m.Config.Vision.ImageSize
 	views, captions := 1, 1
-	if opt.ViewLoss > 0 || opt.CaptionLoss > 0 {
+	if opt.ViewLoss > 0 || opt.CaptionLoss > 0 || opt.Safe != nil {
 		views = 2
+	}
+	def, err := newTrainDefense(m, data, opt, &state)
+	if err != nil {
+		return nil, fmt.Errorf("train: %w", err)
 	}
 	var sameRow []int // pair → the other pairs (captions) of its image
 	if opt.CaptionLoss > 0 {
@@ -385,8 +407,14 @@ func Train(m *Model, data *Examples, im *Images, opt TrainOptions) (*TrainResult
 	}
 	perBatch, perBatch2 := batch*3*s*s, batch*3*s2*s2
 	imgBuf := make([]float32, perBatch+(views-1)*perBatch2)
+	if opt.Safe != nil { // room for the risky rows' augmented captions
+		captions = 2
+	}
 	ids := make([]int, captions*batch*data.Context)
 	eot := make([]int, captions*batch)
+	if opt.Safe != nil {
+		captions = 1 // the second captions are drawn by the safe step itself
+	}
 	slots := make([]int, batch)
 	g := autograd.NewTape()
 	g.SetPrecision(precision)
@@ -402,10 +430,14 @@ func Train(m *Model, data *Examples, im *Images, opt TrainOptions) (*TrainResult
 		epoch, pos := state.Step/stepsPerEpoch, state.Step%stepsPerEpoch
 		if epoch != epochOrdered {
 			order, epochOrdered = epochOrder(data, opt, epoch, groups), epoch
+			if err := def.beginEpoch(m, data, im, epoch, opt.Log); err != nil {
+				return nil, fmt.Errorf("train: epoch %d: %w", epoch+1, err)
+			}
 		}
 		t0 := time.Now()
+		pairs, safe := def.batch(order[pos*batch : (pos+1)*batch])
 		for b := 0; b < batch; b++ {
-			p := order[pos*batch+b]
+			p := pairs[b]
 			slots[b] = data.Slot[p]
 			copy(ids[b*data.Context:(b+1)*data.Context], data.Tokens[p*data.Context:(p+1)*data.Context])
 			eot[b] = data.EOT[p]
@@ -413,7 +445,7 @@ func Train(m *Model, data *Examples, im *Images, opt TrainOptions) (*TrainResult
 		if captions == 2 {
 			pick := rand.New(rand.NewPCG(opt.Seed^0xc5, uint64(state.Step)))
 			for b := 0; b < batch; b++ {
-				p, row := order[pos*batch+b], ids[(batch+b)*data.Context:(batch+b+1)*data.Context]
+				p, row := pairs[b], ids[(batch+b)*data.Context:(batch+b+1)*data.Context]
 				if opt.CaptionAugment == CaptionEDA {
 					copy(row, data.Tokens[p*data.Context:(p+1)*data.Context])
 					eot[batch+b] = text.EDA(row, data.EOT[p], edaAlpha, pick)
@@ -430,7 +462,11 @@ func Train(m *Model, data *Examples, im *Images, opt TrainOptions) (*TrainResult
 		}
 		if views == 2 {
 			viewRNG := rand.New(rand.NewPCG(opt.Seed^0xa07, uint64(state.Step)))
-			if err := vision.FillBatchAt(imgBuf[perBatch:], im.Cache, slots, s2, aug2, viewRNG); err != nil {
+			second := slots
+			if opt.Safe != nil { // only the risky pairs' images have a second view
+				second = slots[safe:]
+			}
+			if err := vision.FillBatchAt(imgBuf[perBatch:perBatch+len(second)*3*s2*s2], im.Cache, second, s2, aug2, viewRNG); err != nil {
 				return nil, err
 			}
 		}
@@ -441,11 +477,34 @@ func Train(m *Model, data *Examples, im *Images, opt TrainOptions) (*TrainResult
 			images, second = autograd.New(imgBuf[:perBatch], batch, 3, s, s), autograd.New(imgBuf[perBatch:], batch, 3, s2, s2)
 		}
 
+		risky := batch - safe
+		if opt.Safe != nil {
+			pick := rand.New(rand.NewPCG(opt.Seed^0xc6, uint64(state.Step)))
+			for b := safe; b < batch; b++ { // the risky captions' EDA copies follow the batch's captions
+				r := batch + b - safe
+				row := ids[r*data.Context : (r+1)*data.Context]
+				copy(row, ids[b*data.Context:(b+1)*data.Context])
+				eot[r] = text.EDA(row, eot[b], edaAlpha, pick)
+			}
+			images, second = autograd.New(imgBuf[:perBatch], batch, 3, s, s), autograd.New(imgBuf[perBatch:perBatch+risky*3*s2*s2], risky, 3, s2, s2)
+		}
+
+		// In RoCLIP's matching steps the captions are the pool's constants:
+		// the text tower sits the step out, optimiser state and all.
+		textSitsOut := opt.Pool != nil && opt.Pool.matches(epoch) && def.pool.full() && opt.Freeze == ""
+		if textSitsOut {
+			nn.Freeze(m.Text, true)
+		}
 		g.Reset()
 		var loss *autograd.Tensor
-		if views == 2 {
+		switch {
+		case opt.Pool != nil:
+			loss = m.poolLoss(g, def.pool, opt.Pool.matches(epoch), images, ids, eot)
+		case opt.Safe != nil:
+			loss = m.safeLoss(g, images, second, ids[:(batch+risky)*data.Context], eot[:batch+risky], safe)
+		case views == 2:
 			loss = m.TwoViewLoss(g, images, second, ids, eot, TwoViewWeights{View: float32(opt.ViewLoss), Caption: float32(opt.CaptionLoss), ViewOnly: opt.ViewAugment == ViewStrong})
-		} else {
+		default:
 			loss = m.Loss(g, images, ids, eot)
 		}
 		lossV := float64(loss.Item())
@@ -461,6 +520,9 @@ func Train(m *Model, data *Examples, im *Images, opt TrainOptions) (*TrainResult
 		lr := sched.LR(state.Step)
 		optim.SetLR(lr)
 		optim.Step()
+		if textSitsOut {
+			nn.Freeze(m.Text, false)
+		}
 		g.Reset()
 		state.Step++
 		state.Epoch = state.Step / stepsPerEpoch
@@ -484,6 +546,7 @@ func Train(m *Model, data *Examples, im *Images, opt TrainOptions) (*TrainResult
 			}
 		}
 		if saving {
+			def.save(&state)
 			if err := SaveCheckpoint(ckptPath, m, optim, state); err != nil {
 				return nil, fmt.Errorf("train: checkpoint: %w", err)
 			}

@@ -18,6 +18,8 @@ const (
 	// AfterTraining defenses act on the poisoned model; the runner
 	// fine-tunes it on clean data.
 	AfterTraining
+	// DuringTraining defenses change how the poisoned model trains.
+	DuringTraining
 )
 
 // Defense is a defense under the name configs give it. Each is one file,
@@ -34,6 +36,28 @@ type Defense struct {
 	// Objective, for an AfterTraining defense, adds in-modal terms to the
 	// clean fine-tuning's CLIP loss; nil fine-tunes with the CLIP loss alone.
 	Objective *Objective
+	// Training, for a DuringTraining defense, is its change to the poison
+	// stage's training under the config's settings.
+	Training func(s TrainingSettings) TrainingChange
+}
+
+// TrainingSettings are the knobs of the training-time defenses; a zero
+// field takes the default its defense's file names.
+type TrainingSettings struct {
+	PoolSize     int     `json:"pool_size,omitempty"`     // RoCLIP: captions in the pool
+	PoolEvery    int     `json:"pool_every,omitempty"`    // RoCLIP: epochs between matchings
+	WarmupEpochs int     `json:"warmup_epochs,omitempty"` // SafeCLIP: in-modal epochs before the split
+	SafeStart    float64 `json:"safe_start,omitempty"`    // SafeCLIP: the share of pairs the safe set may hold at first
+	SafeGrow     float64 `json:"safe_grow,omitempty"`     // SafeCLIP: what that share grows by each epoch
+}
+
+// TrainingChange is a training-time defense in the terms of
+// clipmodel.TrainOptions, which the runner copies there: a caption pool
+// (PoolSize > 0) or a safe split (Split non-nil).
+type TrainingChange struct {
+	PoolSize, PoolEvery int
+	WarmupEpochs        int
+	Split               func(epoch int, sim []float64) ([]bool, error)
 }
 
 // Objective names in-modal contrastive terms beside the CLIP loss, in the

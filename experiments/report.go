@@ -34,7 +34,72 @@ func RenderReport(results []Result) string {
 		func(k runKey) bool { return k.Modality != ModalityBoth && k.Defense == DefenseNone })
 	writeVariants(&b, a, "Defenses", "Defense", func(k runKey) string { return k.Defense },
 		func(k runKey) bool { return k.Defense != DefenseNone })
+	writeDefenseMatrix(&b, a)
 	return b.String()
+}
+
+// matrixMetric is the attack metric of an attack's row in the defense
+// matrix: zero-shot ASR for a backdoor, zero-shot success for the targeted
+// attack, and t2i Hit@10 for the paper's attacks.
+func matrixMetric(attack string) (direction, metric, label string) {
+	switch attack {
+	case AttackBackdoor:
+		return I2T, MetricASRZeroShot, "zero-shot ASR"
+	case AttackTargeted:
+		return I2T, MetricTargetedZeroShot, "zero-shot success"
+	}
+	return T2I, HitMetric(10), "t2i Hit@10"
+}
+
+// writeDefenseMatrix writes every attack against every defense it met: one
+// row per attack, goal and ratio, one column per defense, each cell the
+// attack metric at the job's last epoch with the model's IR R@10 after it.
+func writeDefenseMatrix(b *strings.Builder, a *aggregate) {
+	type rowKey struct {
+		attack, goal string
+		ratio        float64
+	}
+	cells := map[rowKey]map[string]string{}
+	var rows []rowKey
+	defenses := map[string]bool{}
+	for _, k := range a.finalKeys(func(k runKey) bool { return k.Modality == ModalityBoth }) {
+		dir, metric, label := matrixMetric(k.Attack)
+		if k.Direction != dir || !a.has(k, metric) {
+			continue
+		}
+		rk := rowKey{k.Attack + " (" + label + ")", k.Goal, k.Ratio}
+		if cells[rk] == nil {
+			cells[rk] = map[string]string{}
+			rows = append(rows, rk)
+		}
+		uk := runKey{k.Attack, "", T2I, k.Modality, k.Defense, k.Ratio, k.Epoch}
+		if _, n := a.get(uk, MetricIRPrefix+"10"); n == 0 {
+			uk.Goal = k.Goal
+		}
+		ir, _ := a.get(uk, MetricIRPrefix+"10")
+		cells[rk][k.Defense] = a.spread(k, metric) + " / " + fmtNum(ir)
+		defenses[k.Defense] = true
+	}
+	if len(defenses) < 2 {
+		return // one defense (or none) is no matrix: the tables above have it
+	}
+	cols := []string{DefenseNone}
+	for _, d := range DefenseNames() {
+		if d != DefenseNone && defenses[d] {
+			cols = append(cols, d)
+		}
+	}
+	b.WriteString("## Attacks against defenses (attack metric / IR R@10 after the job)\n\n")
+	header := append([]string{"Attack", "Goal", "Ratio"}, cols...)
+	var table [][]string
+	for _, rk := range rows {
+		row := []string{rk.attack, rk.goal, fmtRatio(rk.ratio)}
+		for _, d := range cols {
+			row = append(row, dash(cells[rk][d]))
+		}
+		table = append(table, row)
+	}
+	writeTable(b, header, table)
 }
 
 var hitHeader = func() []string {

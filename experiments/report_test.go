@@ -207,3 +207,31 @@ func TestDefenseTableShowsModelUtility(t *testing.T) {
 		t.Errorf("defenses table lacks utility and filter quality:\n%s", report)
 	}
 }
+
+// The matrix puts each attack's own metric under each defense it met, with
+// the model's IR R@10 beside it.
+func TestDefenseMatrix(t *testing.T) {
+	var res []Result
+	add := func(attack, goal, dir, defense, metric string, v float64) {
+		res = append(res, Result{Job: attack + defense, Attack: attack, Goal: goal, Direction: dir, Modality: ModalityBoth,
+			Defense: defense, Ratio: 1, Epoch: 3, Seed: 1, Metric: metric, Value: v})
+	}
+	for i, d := range []string{DefenseNone, "roclip", "safeclip"} {
+		add("II", "a2b", T2I, d, HitMetric(1), 0.1)
+		add("II", "a2b", T2I, d, HitMetric(10), 0.9-0.4*float64(i))
+		add("II", "", T2I, d, MetricIRPrefix+"10", 0.25)
+		add(AttackBackdoor, "patch:any2b", I2T, d, HitMetric(1), 0.1)
+		add(AttackBackdoor, "patch:any2b", I2T, d, MetricASRZeroShot, 0.75-0.25*float64(i))
+		add(AttackBackdoor, "", T2I, d, MetricIRPrefix+"10", 0.5)
+	}
+	report := RenderReport(res)
+	for _, want := range []string{
+		"| Attack | Goal | Ratio | none | roclip | safeclip |",
+		"| II (t2i Hit@10) | a2b | 1 | 0.900 / 0.250 | 0.500 / 0.250 | 0.100 / 0.250 |",
+		"| backdoor (zero-shot ASR) | patch:any2b | 1 | 0.750 / 0.500 | 0.500 / 0.500 | 0.250 / 0.500 |",
+	} {
+		if !strings.Contains(report, want) {
+			t.Errorf("the defense matrix lacks %q:\n%s", want, report)
+		}
+	}
+}

@@ -41,7 +41,9 @@ type Config struct {
 	DefendAttacks []string       `json:"defend_attacks,omitempty"`
 	Filter        FilterConfig   `json:"filter,omitempty"`
 	Finetune      FinetuneConfig `json:"finetune,omitempty"`
-	Seeds         []uint64       `json:"seeds,omitempty"` // default [42]
+	// TrainDefense sets the training-time defenses, roclip and safeclip.
+	TrainDefense experiments.TrainingSettings `json:"train_defense,omitempty"`
+	Seeds        []uint64                     `json:"seeds,omitempty"` // default [42]
 	// EvalEveryEpoch records attack metrics after every poisoned epoch, for
 	// attack-strength-per-epoch curves.
 	EvalEveryEpoch bool `json:"eval_every_epoch,omitempty"`
@@ -266,8 +268,14 @@ func (c *Config) Validate() error {
 		}
 	}
 	for _, d := range defs {
-		if _, err := experiments.ResolveDefense(d, c.Filter.Mode); err != nil {
+		def, err := experiments.ResolveDefense(d, c.Filter.Mode)
+		if err != nil {
 			return fmt.Errorf("defenses: %w", err)
+		}
+		if def.Stage == experiments.DuringTraining {
+			if err := withTrainingDefense(c.Poison, def, c.TrainDefense).Validate(); err != nil {
+				return fmt.Errorf("defense %s changes the poison stage: %w", d, err)
+			}
 		}
 	}
 	if len(c.ZeroShotTemplates) > 0 {

@@ -90,6 +90,9 @@ func (r *Runner) runJob(j Job) ([]experiments.Result, error) {
 		return nil, err
 	}
 	opt := withSeed(c.Poison, j.Seed)
+	if defense.Stage == experiments.DuringTraining {
+		opt = withTrainingDefense(opt, defense, c.TrainDefense)
+	}
 	opt.OutDir, opt.Log = filepath.Join(dir, "poison"), r.Log
 	switch j.Modality {
 	case "image": // visual poisoning: only the image tower learns
@@ -158,6 +161,19 @@ func finetuneOptions(c *Config, defense *experiments.Defense, seed uint64) (clip
 		}
 	}
 	return ft, nil
+}
+
+// withTrainingDefense is the poison stage's training under a DuringTraining
+// defense: RoCLIP's caption pool or SafeCLIP's safe split.
+func withTrainingDefense(opt clipmodel.TrainOptions, d *experiments.Defense, s experiments.TrainingSettings) clipmodel.TrainOptions {
+	ch := d.Training(s)
+	if ch.PoolSize > 0 {
+		opt.Pool = &clipmodel.CaptionPool{Size: ch.PoolSize, Every: ch.PoolEvery}
+	}
+	if ch.Split != nil {
+		opt.Safe = &clipmodel.SafeSplit{WarmupEpochs: ch.WarmupEpochs, Split: ch.Split}
+	}
+	return opt
 }
 
 func (r *Runner) cleanPath() string {

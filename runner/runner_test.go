@@ -278,3 +278,50 @@ func TestFinetuneDefensesTrainTheirObjectives(t *testing.T) {
 		}
 	}
 }
+
+// The training-time defenses run from a config: each job trains its poison
+// stage under the defense and is measured like any other.
+func TestTrainingDefensesRunFromConfig(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains small models; skipped in -short mode")
+	}
+	dir := t.TempDir()
+	c := shrunkenDemo(t, dir)
+	c.Clean.Epochs, c.Poison.Epochs = 2, 2
+	c.Attacks = []AttackConfig{{Kind: "II", Goals: []string{"circle2ring"}, Defenses: []string{"roclip", "safeclip"}}}
+	c.TrainDefense = experiments.TrainingSettings{PoolSize: 32, PoolEvery: 2}
+	var log strings.Builder
+	r := &Runner{Config: c, Out: dir, Log: &log}
+	if err := r.Run("test"); err != nil {
+		t.Fatal(err)
+	}
+	res, err := experiments.ReadResultsCSV(filepath.Join(dir, "results.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []string{"roclip", "safeclip"} {
+		found := false
+		for _, x := range res {
+			found = found || (x.Defense == d && x.Metric == experiments.HitMetric(10) && x.Epoch == 2)
+		}
+		if !found {
+			t.Errorf("results.csv has no Hit@10 after epoch 2 for defense %s", d)
+		}
+	}
+	if !strings.Contains(log.String(), "safe split: epoch 2 trains") {
+		t.Errorf("the safeclip job's log does not show its split:\n%s", log.String())
+	}
+}
+
+func TestTrainingDefensesCheckThePoisonStage(t *testing.T) {
+	_, err := ParseConfig("x.json", []byte(`{"clean": {"epochs": 1}, "poison": {"epochs": 2, "view_loss": 1}, "ratios": [1],
+		"attacks": [{"kind": "II", "goals": ["a2b"], "defenses": ["safeclip"]}]}`))
+	if err == nil || !strings.Contains(err.Error(), "safeclip") || !strings.Contains(err.Error(), "view_loss") {
+		t.Errorf("safeclip over a poison stage with a view loss: %v", err)
+	}
+	_, err = ParseConfig("x.json", []byte(`{"clean": {"epochs": 1}, "poison": {"epochs": 1}, "ratios": [1],
+		"attacks": [{"kind": "II", "goals": ["a2b"], "defenses": ["safeclip"]}]}`))
+	if err == nil || !strings.Contains(err.Error(), "warm-up") {
+		t.Errorf("safeclip's warm-up over a one-epoch poison stage: %v", err)
+	}
+}
