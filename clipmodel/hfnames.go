@@ -2,6 +2,7 @@ package clipmodel
 
 import (
 	"fmt"
+	"github.com/mmpoison/mmpoison/nn/torchfile"
 	"sort"
 	"strings"
 
@@ -227,7 +228,7 @@ func ReadStateDict(path string) (map[string]*autograd.Tensor, error) {
 	if err != nil {
 		return nil, err
 	}
-	tensors, meta, err := safetensors.Read(path)
+	tensors, meta, err := readTensors(path)
 	if err != nil {
 		return nil, err
 	}
@@ -254,4 +255,21 @@ func ReadStateDict(path string) (map[string]*autograd.Tensor, error) {
 		}
 	}
 	return out, nil
+}
+
+// readTensors reads a safetensors file or, in pure Go, a PyTorch one
+// (torch.save's state dicts, torch.jit.save's TorchScript archives).
+func readTensors(path string) ([]safetensors.Tensor, map[string]string, error) {
+	if !torchfile.IsTorchFile(path) {
+		return safetensors.Read(path)
+	}
+	ts, _, err := torchfile.Read(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	out := make([]safetensors.Tensor, len(ts))
+	for i, t := range ts {
+		out[i] = safetensors.Tensor{Name: t.Name, Shape: t.Shape, Data: t.Data}
+	}
+	return out, nil, nil
 }

@@ -3,6 +3,7 @@ package clipmodel
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/mmpoison/mmpoison/nn/torchfile"
 	"math"
 	"os"
 	"path/filepath"
@@ -160,11 +161,11 @@ func DescribeWeights(path string, opt InferOptions) (*WeightsInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	entries, meta, err := safetensors.Describe(path)
+	entries, meta, format, err := describeTensors(path)
 	if err != nil {
 		return nil, err
 	}
-	info := &WeightsInfo{Path: path, Format: "safetensors state dict", DTypes: map[string]int{}}
+	info := &WeightsInfo{Path: path, Format: format, DTypes: map[string]int{}}
 	shapes := map[string][]int{}
 	for _, e := range entries {
 		name := e.Name
@@ -196,7 +197,7 @@ func DescribeWeights(path string, opt InferOptions) (*WeightsInfo, error) {
 		names = append(names, n)
 	}
 	if IsHFLayout(names) {
-		info.Format = "safetensors state dict, Hugging Face names"
+		info.Format += ", Hugging Face names"
 		if shapes, err = FromHFShapes(shapes); err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
@@ -221,14 +222,14 @@ func resolveWeights(path string, opt InferOptions) (string, InferOptions, error)
 		return path, opt, err
 	}
 	dir := path
-	for _, name := range []string{"model.safetensors", "open_clip_model.safetensors"} {
+	for _, name := range []string{"model.safetensors", "open_clip_model.safetensors", "open_clip_pytorch_model.bin", "pytorch_model.bin"} {
 		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
 			path = filepath.Join(dir, name)
 			break
 		}
 	}
 	if path == dir {
-		return "", opt, fmt.Errorf("%s: a folder without model.safetensors (Hugging Face) or open_clip_model.safetensors (open_clip)", dir)
+		return "", opt, fmt.Errorf("%s: a folder without model.safetensors or pytorch_model.bin (Hugging Face), or open_clip_model.safetensors or open_clip_pytorch_model.bin (open_clip)", dir)
 	}
 	b, err := os.ReadFile(filepath.Join(dir, "config.json"))
 	if err != nil {
@@ -254,4 +255,22 @@ func resolveWeights(path string, opt InferOptions) (string, InferOptions, error)
 type hfTowerConfig struct {
 	Heads int    `json:"num_attention_heads"`
 	Act   string `json:"hidden_act"`
+}
+
+// describeTensors lists a weights file's tensors without their data, and
+// names its format.
+func describeTensors(path string) ([]safetensors.Entry, map[string]string, string, error) {
+	if !torchfile.IsTorchFile(path) {
+		entries, meta, err := safetensors.Describe(path)
+		return entries, meta, "safetensors state dict", err
+	}
+	ts, format, err := torchfile.Describe(path)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	entries := make([]safetensors.Entry, len(ts))
+	for i, t := range ts {
+		entries[i] = safetensors.Entry{Name: t.Name, DType: t.DType, Shape: t.Shape}
+	}
+	return entries, nil, format, nil
 }

@@ -28,14 +28,14 @@ func runWeights(args []string, w io.Writer) error {
 	case "convert":
 		return runWeightsConvert(args[1:], w)
 	case "-h", "-help", "--help", "help":
-		fmt.Fprintln(os.Stdout, "Usage: mmpoison weights SUBCOMMAND [flags]\n\nSubcommands:\n  inspect  the format, tensors, dtypes and model config of a safetensors file or folder\n  convert  rewrite weights as F32 safetensors under OpenAI's or Hugging Face's names")
+		fmt.Fprintln(os.Stdout, "Usage: mmpoison weights SUBCOMMAND [flags]\n\nSubcommands:\n  inspect  the format, tensors, dtypes and model config of a weights file (safetensors, PyTorch .pt/.bin, TorchScript) or folder\n  convert  rewrite weights as F32 safetensors under OpenAI's or Hugging Face's names")
 		return flag.ErrHelp
 	}
 	return usagef("unknown subcommand %q: want inspect or convert", args[0])
 }
 
 func runWeightsInspect(args []string, w io.Writer) error {
-	fs := newFlags("weights inspect", "weights inspect FILE.safetensors [--act quick_gelu|gelu] [--text-heads N] [--vision-heads N] [--json]")
+	fs := newFlags("weights inspect", "weights inspect FILE [--act quick_gelu|gelu] [--text-heads N] [--vision-heads N] [--json]")
 	var opt clipmodel.InferOptions
 	fs.StringVar(&opt.Act, "act", "", "activation the shapes cannot tell (default quick_gelu, OpenAI's)")
 	fs.IntVar(&opt.TextHeads, "text-heads", 0, "text attention heads (0: OpenAI's rule, width/64)")
@@ -46,7 +46,7 @@ func runWeightsInspect(args []string, w io.Writer) error {
 		return parse(fs, args)
 	}
 	if fs.NArg() == 0 {
-		return usagef("missing weights file: weights inspect FILE.safetensors")
+		return usagef("missing weights file: weights inspect FILE (.safetensors, .pt, .bin or a folder)")
 	}
 	file := fs.Arg(0)
 	if err := parse(fs, fs.Args()[1:]); err != nil {

@@ -118,3 +118,32 @@ func tinyWeights(t *testing.T, seed uint64) (clipmodel.Config, *clipmodel.Model)
 	}
 	return cfg, m
 }
+
+// OpenAI's TorchScript layout, inspected and converted in pure Go: the
+// float16 weights come out as F32 safetensors that load into the model the
+// inspected config describes.
+func TestWeightsFromTorchScript(t *testing.T) {
+	pt := filepath.Join("..", "..", "clipmodel", "testdata", "parity_rn_jit.pt")
+	var out bytes.Buffer
+	if err := runWeights([]string{"inspect", pt, "--text-heads", "2", "--vision-heads", "2", "--json"}, &out); err != nil {
+		t.Fatal(err)
+	}
+	var info clipmodel.WeightsInfo
+	if err := json.Unmarshal(out.Bytes(), &info); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	if info.Format != "TorchScript archive (torch.jit.save)" || info.DTypes["F16"] == 0 || info.Config.Vision.Type != "modified_resnet" {
+		t.Fatalf("inspect: %+v", info)
+	}
+	st := filepath.Join(t.TempDir(), "rn.safetensors")
+	if err := runWeights([]string{"convert", pt, st}, &out); err != nil {
+		t.Fatal(err)
+	}
+	m, err := clipmodel.New(info.Config, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := clipmodel.LoadWeights(m, st, true); err != nil {
+		t.Fatalf("the converted weights do not load into the inspected config: %v", err)
+	}
+}

@@ -81,3 +81,21 @@ func HalfToFloat32(h uint16) float32 {
 
 // BFloat16ToFloat32 converts a bfloat16 bit pattern (the top half of a float32).
 func BFloat16ToFloat32(b uint16) float32 { return math.Float32frombits(uint32(b) << 16) }
+
+// Decode widens raw little-endian elements of a safetensors dtype (F16,
+// BF16, I64, …) to float32, as Read does; other formats that store the
+// same element types (PyTorch's storages) share it.
+func Decode(dtype string, raw []byte) ([]float32, error) {
+	d, err := lookupDtype(dtype)
+	if err != nil {
+		return nil, err
+	}
+	if len(raw)%d.size != 0 {
+		return nil, fmt.Errorf("%d bytes are not a whole number of %d-byte %s elements", len(raw), d.size, dtype)
+	}
+	out := make([]float32, len(raw)/d.size)
+	for i := range out {
+		out[i] = d.decode(raw[i*d.size:])
+	}
+	return out, nil
+}
