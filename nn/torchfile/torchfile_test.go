@@ -78,7 +78,9 @@ func floats(v []float32) []byte {
 	return b
 }
 
-func readBytes(b []byte) ([]Tensor, string, error) { return readFrom(bytes.NewReader(b), int64(len(b)), true) }
+func readBytes(b []byte) ([]Tensor, string, error) {
+	return readFrom(bytes.NewReader(b), int64(len(b)), true)
+}
 
 // A transposed view (stride 1 along the rows) comes out in row-major order.
 func TestReadStridedView(t *testing.T) {
