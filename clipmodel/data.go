@@ -23,6 +23,9 @@ func imageKey(ds *dataset.Dataset, r *dataset.Row) string {
 	if r.Pixels != nil {
 		return fmt.Sprintf("mem:%p", r.Pixels)
 	}
+	if m := r.Member; m != nil {
+		return fmt.Sprintf("member:%s@%d", ds.ImagePath(r), m.Offset)
+	}
 	return "file:" + ds.ImagePath(r)
 }
 
@@ -50,6 +53,9 @@ func BuildImages(ds *dataset.Dataset, size int, cachePath string, missing datase
 		im.slot[key] = len(sources)
 		if r.Pixels != nil {
 			sources = append(sources, vision.ImageSource{Pixels: r.Pixels})
+		} else if m := r.Member; m != nil {
+			p := ds.ImagePath(r)
+			sources = append(sources, vision.ImageSource{Path: p, Offset: m.Offset, Length: m.Size, Name: p + ": " + m.Name})
 		} else {
 			sources = append(sources, vision.ImageSource{Path: ds.ImagePath(r)})
 		}

@@ -50,7 +50,7 @@ func (o Options) seed() uint64 {
 }
 
 // Formats lists the spec prefixes Load understands.
-var Formats = []string{"shapes", "csv", "tsv", "coco", "flickr8k", "flickr30k", "pascal", "karpathy", "folder", "fashion"}
+var Formats = []string{"shapes", "csv", "tsv", "coco", "flickr8k", "flickr30k", "pascal", "karpathy", "folder", "fashion", "wds"}
 
 // Load reads a dataset from a spec "FORMAT:PATH" (or "FORMAT:key=value,..."
 // for the generated sets) with default options, e.g. "shapes:seed=1,n=2000",
@@ -109,6 +109,11 @@ func LoadWith(spec string, opt Options) (*Dataset, error) {
 			return nil, err
 		}
 		return LoadKarpathy(rest, opt)
+	case "wds", "webdataset":
+		if err := needPath(); err != nil {
+			return nil, err
+		}
+		return LoadWebDataset(rest, opt)
 	case "folder", "dir":
 		if err := needPath(); err != nil {
 			return nil, err

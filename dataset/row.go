@@ -20,6 +20,7 @@ type Row struct {
 	ID       int        // index of the row in its dataset, stable across runs
 	Image    string     // image path, relative to Dataset.Root (or absolute); "" when Pixels is set
 	Pixels   *rgb.Image // in-memory image (synthetic data), nil for files
+	Member   *Member    // the image inside the archive Image names (webdataset), nil for plain files
 	Captions []string
 	Label    string // class name; "" when unlabelled
 	Split    string // Train, Val or Test; "" when the source puts the image in no split

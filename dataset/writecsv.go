@@ -1,6 +1,7 @@
 package dataset
 
 import (
+	"bytes"
 	"encoding/csv"
 	"fmt"
 	"image"
@@ -65,6 +66,18 @@ func csvImagePath(ds *Dataset, r *Row, absDir, imgDir string) (string, error) {
 		if err := savePNG(file, r.Pixels.W, r.Pixels.H, r.Pixels.Pix); err != nil {
 			return "", err
 		}
+	} else if r.Member != nil { // inside an archive: the CSV needs a file of its own
+		b, ext, err := imageBytes(ds, r)
+		if err != nil {
+			return "", err
+		}
+		if err := os.MkdirAll(imgDir, 0o755); err != nil {
+			return "", err
+		}
+		file = filepath.Join(imgDir, fmt.Sprintf("%06d%s", r.ID, ext))
+		if err := os.WriteFile(file, b, 0o644); err != nil {
+			return "", err
+		}
 	} else {
 		file = ds.resolve(r.Image)
 	}
@@ -79,18 +92,23 @@ func csvImagePath(ds *Dataset, r *Row, absDir, imgDir string) (string, error) {
 }
 
 func savePNG(path string, w, h int, pix []uint8) error {
+	b, err := encodePNG(w, h, pix)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, b, 0o644)
+}
+
+// encodePNG encodes packed RGB pixels as a PNG.
+func encodePNG(w, h int, pix []uint8) ([]byte, error) {
 	img := image.NewNRGBA(image.Rect(0, 0, w, h))
 	for i := 0; i < w*h; i++ {
 		copy(img.Pix[4*i:4*i+3], pix[3*i:3*i+3])
 		img.Pix[4*i+3] = 255
 	}
-	f, err := os.Create(path)
-	if err != nil {
-		return err
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		return nil, err
 	}
-	if err := png.Encode(f, img); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return b.Bytes(), nil
 }

@@ -3,6 +3,7 @@ package vision
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sync"
@@ -15,8 +16,12 @@ import (
 // ImageSource is one image to cache: a file Path, or in-memory Pixels
 // (synthetic data), which take precedence when set.
 type ImageSource struct {
-	Path   string
-	Pixels *rgb.Image
+	Path string
+	// Offset and Length > 0 locate the image inside the file at Path (a
+	// member of a webdataset tar), read in place; Name calls it in errors.
+	Offset, Length int64
+	Name           string
+	Pixels         *rgb.Image
 }
 
 // MissingPolicy says what BuildCache does with an image it cannot read.
@@ -171,11 +176,37 @@ func cacheImage(src ImageSource, size int) (*rgb.Image, error) {
 			return nil, errors.New("source has neither a path nor pixels")
 		}
 		var err error
-		if img, err = Decode(src.Path); err != nil {
+		if img, err = DecodeSource(src); err != nil {
 			return nil, err
 		}
 	} else if img.W < 1 || img.H < 1 || len(img.Pix) != 3*img.W*img.H {
 		return nil, fmt.Errorf("in-memory image %dx%d has %d bytes, want %d", img.W, img.H, len(img.Pix), 3*img.W*img.H)
 	}
 	return CenterCrop(ResizeShorter(img, size), size), nil
+}
+
+// DecodeSource decodes a file's image, or one stored inside an archive.
+func DecodeSource(src ImageSource) (*rgb.Image, error) {
+	if src.Length > 0 {
+		return decodeMember(src)
+	}
+	return Decode(src.Path)
+}
+
+// decodeMember decodes an image stored inside an archive, in place.
+func decodeMember(src ImageSource) (*rgb.Image, error) {
+	f, err := os.Open(src.Path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	img, err := DecodeReader(io.NewSectionReader(f, src.Offset, src.Length))
+	if err != nil {
+		name := src.Name
+		if name == "" {
+			name = fmt.Sprintf("%s at byte %d", src.Path, src.Offset)
+		}
+		return nil, fmt.Errorf("image %s: %w", name, err)
+	}
+	return img, nil
 }

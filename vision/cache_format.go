@@ -133,6 +133,10 @@ func sourceKey(images []ImageSource, size int) [32]byte {
 		hs.Write([]byte{'F'})
 		putInt(int64(len(src.Path)))
 		hs.Write([]byte(src.Path))
+		if src.Length > 0 { // a member: the same file holds many images
+			putInt(src.Offset)
+			putInt(src.Length)
+		}
 		if st, err := os.Stat(src.Path); err == nil {
 			putInt(st.Size())
 			putInt(st.ModTime().UnixNano())

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/mmpoison/mmpoison/dataset"
@@ -19,7 +20,7 @@ func init() {
 // dataSubcommands are the verbs of `mmpoison data`.
 var dataSubcommands = []struct{ name, summary string }{
 	{"inspect", "print image and caption counts per split and per class"},
-	{"convert", "write the dataset as an image,caption,split,label CSV"},
+	{"convert", "write the dataset as an image,caption,split,label CSV or as webdataset shards"},
 }
 
 func runData(args []string, w io.Writer) error {
@@ -148,10 +149,11 @@ func oneDataset(fs *flag.FlagSet, args []string) (string, error) {
 }
 
 func runDataInspect(args []string, w io.Writer) error {
-	fs := newFlags("data inspect", "data inspect FORMAT:PATH [--classes flickr|none|FILE.json] [--missing fail|keep|drop] [--quick]")
+	fs := newFlags("data inspect", "data inspect FORMAT:PATH [--classes flickr|none|FILE.json] [--missing fail|keep|drop] [--verify | --quick]")
 	var df loadFlags
 	df.addTo(fs)
 	quick := fs.Bool("quick", false, "skip decoding every image (only check that the files exist)")
+	fs.Bool("verify", true, "decode every image and list those that fail (the default; --quick skips it)")
 	spec, err := oneDataset(fs, args)
 	if err != nil {
 		return err
@@ -179,25 +181,42 @@ func runDataInspect(args []string, w io.Writer) error {
 }
 
 func runDataConvert(args []string, w io.Writer) error {
-	fs := newFlags("data convert", "data convert FORMAT:PATH --out FILE.csv [--classes flickr|none|FILE.json] [--missing fail|keep|drop]")
+	fs := newFlags("data convert", "data convert FORMAT:PATH --out FILE.csv|DIR [--to csv|wds] [--shard-size N] [--classes flickr|none|FILE.json] [--missing fail|keep|drop]")
 	var df loadFlags
 	df.addTo(fs)
-	out := fs.String("out", "", "CSV file to write (required); in-memory images go to FILE_images/")
+	out := fs.String("out", "", "CSV file (--to csv; in-memory and archived images go to FILE_images/) or folder of shards (--to wds) to write (required)")
+	to := fs.String("to", "csv", "csv (image,caption,split,label) or wds (webdataset tar shards, read back with wds:DIR/shard-{000000..N}.tar)")
+	perShard := fs.Int("shard-size", 1000, "samples per webdataset shard (--to wds)")
 	spec, err := oneDataset(fs, args)
 	if err != nil {
 		return err
 	}
 	if *out == "" {
-		return usagef("missing --out FILE.csv")
+		return usagef("missing --out (a .csv file, or a folder with --to wds)")
+	}
+	if *to != "csv" && *to != "wds" {
+		return usagef("--to %q: want csv or wds", *to)
+	}
+	if *perShard < 1 {
+		return usagef("--shard-size %d: want at least 1", *perShard)
 	}
 	ds, _, err := df.open(spec)
 	if err != nil {
 		return err
 	}
+	st := dataset.Stats(ds)
+	if *to == "wds" {
+		shards, err := dataset.WriteWebDataset(ds, *out, *perShard)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "wrote %d shards to %s: %d images, %d captions; read them with wds:%s\n", len(shards), *out, st.Images, st.Captions,
+			filepath.Join(*out, fmt.Sprintf("shard-{000000..%06d}.tar", len(shards)-1)))
+		return nil
+	}
 	if err := dataset.WriteCSV(ds, *out); err != nil {
 		return err
 	}
-	st := dataset.Stats(ds)
 	fmt.Fprintf(w, "wrote %s: %d images, %d captions (one line per caption)\n", *out, st.Images, st.Captions)
 	return nil
 }

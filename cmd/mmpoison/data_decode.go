@@ -25,9 +25,16 @@ type badImage struct {
 // loader's existence check; this finds them before training does.
 func decodeImages(ds *dataset.Dataset, log io.Writer) ([]badImage, int) {
 	var paths []string
+	var sources []vision.ImageSource
 	for i := range ds.Rows {
 		if r := &ds.Rows[i]; r.Pixels == nil && !r.MissingImage && r.Image != "" {
-			paths = append(paths, ds.ImagePath(r))
+			src := vision.ImageSource{Path: ds.ImagePath(r)}
+			name := src.Path
+			if m := r.Member; m != nil { // inside a webdataset shard
+				name = src.Path + ": " + m.Name
+				src.Offset, src.Length, src.Name = m.Offset, m.Size, name
+			}
+			paths, sources = append(paths, name), append(sources, src)
 		}
 	}
 	errs := make([]error, len(paths))
@@ -36,7 +43,7 @@ func decodeImages(ds *dataset.Dataset, log io.Writer) ([]badImage, int) {
 	var mu sync.Mutex
 	parallel.For(len(paths), 16, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			_, errs[i] = vision.Decode(paths[i])
+			_, errs[i] = vision.DecodeSource(sources[i])
 			n := int(done.Add(1))
 			mu.Lock()
 			bar.Update(n, "")

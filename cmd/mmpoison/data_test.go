@@ -1,7 +1,9 @@
 package main
 
 import (
+	"archive/tar"
 	"bytes"
+	"github.com/mmpoison/mmpoison/clipmodel"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -243,5 +245,58 @@ func TestDataInspectDecodesEveryImage(t *testing.T) {
 	out.Reset()
 	if err := runData([]string{"inspect", "csv:" + path, "--quick"}, &out); err != nil || strings.Contains(out.String(), "unreadable") {
 		t.Errorf("--quick decoded anyway or failed: %v\n%s", err, out.String())
+	}
+}
+
+// Shards written by data convert --to wds read back with wds:, train into
+// an image cache in place, and data inspect names a member that does not
+// decode by its shard and name.
+func TestDataConvertToWebDataset(t *testing.T) {
+	dir := t.TempDir()
+	var out bytes.Buffer
+	if err := runData([]string{"convert", "shapes:n=20,test=1", "--to", "wds", "--shard-size", "8", "--out", dir}, &out); err != nil {
+		t.Fatal(err)
+	}
+	spec := "wds:" + filepath.Join(dir, "shard-{000000..000003}.tar")
+	if !strings.Contains(out.String(), spec) {
+		t.Errorf("convert does not name the spec to read its shards with, %s:\n%s", spec, out.String())
+	}
+	ds, err := dataset.Load(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	orig, _ := dataset.Load("shapes:n=20,test=1")
+	if st := dataset.Stats(ds); st.Images != 30 || st.Captions != 150 {
+		t.Errorf("read back %d images, %d captions; want 30, 150", st.Images, st.Captions)
+	}
+	im, err := clipmodel.BuildImages(ds, 16, filepath.Join(dir, "c.imgcache"), dataset.FailMissing, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, err := clipmodel.BuildImages(orig, 16, filepath.Join(dir, "ref.imgcache"), dataset.FailMissing, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range ds.Rows {
+		a, _ := im.Slot(ds, &ds.Rows[i])
+		b, _ := ref.Slot(orig, &orig.Rows[i])
+		if !bytes.Equal(im.Cache.Image(a).Pix, ref.Cache.Image(b).Pix) {
+			t.Fatalf("row %d: cached pixels differ from the original's", i)
+		}
+	}
+
+	bad := filepath.Join(dir, "bad.tar")
+	var b bytes.Buffer
+	tw := tar.NewWriter(&b)
+	for _, m := range [][2]string{{"k1.jpg", "random bytes, not a JPEG"}, {"k1.txt", "a caption"}} {
+		tw.WriteHeader(&tar.Header{Name: m[0], Mode: 0o644, Size: int64(len(m[1])), Typeflag: tar.TypeReg})
+		tw.Write([]byte(m[1]))
+	}
+	tw.Close()
+	os.WriteFile(bad, b.Bytes(), 0o644)
+	out.Reset()
+	err = runData([]string{"inspect", "wds:" + bad, "--verify"}, &out)
+	if err == nil || !strings.Contains(out.String(), bad+": k1.jpg") {
+		t.Errorf("inspect of a shard with a bad member: err %v\n%s", err, out.String())
 	}
 }
