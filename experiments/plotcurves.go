@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -26,6 +27,7 @@ type CurveSpec struct {
 	Attack, Direction string   // which results (modality both, no defense)
 	X                 string   // XRatio, XPhi or XEpoch
 	Metrics           []string // one line per goal (and ratio, for epochs) and metric
+	KeepWithGoals     []string // the metrics drawn when there are several goals; nil: all
 	Title, YLabel     string
 }
 
@@ -48,12 +50,26 @@ func PlotCurves(results []Result, spec CurveSpec, base string) ([]string, error)
 		return nil, fmt.Errorf("plot %s: unknown x axis %q: want ratio, phi or epoch", base, spec.X)
 	}
 	type series struct {
-		name string
-		pts  plotter.XYs
+		name     string
+		colour   int  // shared by an attack line and its baseline
+		baseline bool // drawn dashed
+		pts      plotter.XYs
+	}
+	// Epoch curves take each goal at its largest ratio, the paper's way; the
+	// ratio plot has the others.
+	top := map[string]float64{}
+	for _, k := range keys {
+		top[k.Goal] = math.Max(top[k.Goal], k.Ratio)
+	}
+	metrics := spec.Metrics
+	if len(top) > 1 && len(spec.KeepWithGoals) > 0 { // several goals: only the lines that matter most
+		metrics = spec.KeepWithGoals
 	}
 	var all []*series
 	byName := map[string]*series{}
+	colours := map[string]int{}
 	xs := map[float64]bool{}
+	var every []plotter.XY
 	for _, k := range keys {
 		x := float64(k.Epoch)
 		label := k.Goal
@@ -63,24 +79,38 @@ func PlotCurves(results []Result, spec CurveSpec, base string) ([]string, error)
 		case XPhi:
 			x = 100 * a.phi[k].value()
 		case XEpoch:
-			label += " ratio " + strconv.FormatFloat(k.Ratio, 'g', 3, 64)
+			if k.Ratio != top[k.Goal] {
+				continue
+			}
+			label += " (ratio " + strconv.FormatFloat(k.Ratio, 'g', 3, 64) + ")"
 		}
-		for _, m := range spec.Metrics {
+		for _, m := range metrics {
 			v, n := a.get(k, m)
 			if n == 0 || math.IsNaN(v) || math.IsNaN(x) { // e.g. a goal without queries: nothing to draw
 				continue
 			}
+			attackMetric, isBaseline := strings.CutPrefix(m, MetricBaselinePrefix)
 			name := label
-			if len(spec.Metrics) > 1 {
-				name += " " + m
+			if len(metrics) > 1 || isBaseline {
+				name += " " + metricLabel(attackMetric)
+			}
+			key := name
+			if isBaseline {
+				name += ", baseline"
 			}
 			s := byName[name]
 			if s == nil {
-				s = &series{name: name}
+				c, ok := colours[key]
+				if !ok {
+					c = len(colours)
+					colours[key] = c
+				}
+				s = &series{name: name, colour: c, baseline: isBaseline}
 				byName[name] = s
 				all = append(all, s)
 			}
 			s.pts = append(s.pts, plotter.XY{X: x, Y: v})
+			every = append(every, plotter.XY{X: x, Y: v})
 			xs[x] = true
 		}
 	}
@@ -92,28 +122,74 @@ func PlotCurves(results []Result, spec CurveSpec, base string) ([]string, error)
 	p.X.Label.Text = map[string]string{XRatio: "fraction of class A poisoned", XPhi: "poisoning rate φ (%)", XEpoch: "epoch"}[spec.X]
 	p.Y.Label.Text = spec.YLabel
 	p.Add(plotter.NewGrid())
-	p.Y.Min = 0 // ranks and rates start at zero; a floating axis exaggerates gaps
-	legend := plot.NewLegend()
-	for i, s := range all {
+	for _, s := range all {
 		slices.SortFunc(s.pts, func(u, v plotter.XY) int { return cmp.Compare(u.X, v.X) })
-		if err := addSeries(p, &legend, i, s.name, s.pts); err != nil {
+		if err := addSeries(p, s.colour, s.baseline, s.name, s.pts); err != nil {
 			return nil, fmt.Errorf("plot %s: %w", base, err)
 		}
 	}
-	return savePlot(p, &legend, 20*vg.Centimeter, 10*vg.Centimeter, base)
+	p.Y.Min = 0 // ranks and rates start at zero; a floating axis exaggerates gaps
+	if spec.X == XEpoch {
+		p.X.Tick.Marker = integerTicks{}
+	} else if lo, hi := minMaxKey(xs); lo > 0 && hi/lo >= 4 {
+		// rates spanning orders of magnitude: a log axis, ticked at the rates run
+		p.X.Scale = plot.LogScale{}
+		var ticks []plot.Tick
+		for x := range xs {
+			ticks = append(ticks, plot.Tick{Value: x, Label: strconv.FormatFloat(x, 'g', 3, 64)})
+		}
+		p.X.Tick.Marker = plot.ConstantTicks(ticks)
+	}
+	placeLegend(p, len(all), every, 12*vg.Centimeter)
+	return savePlot(p, 20*vg.Centimeter, 12*vg.Centimeter, base)
 }
 
-// addSeries draws pts as the i-th line with points, in the i-th colour, and
-// names it in the legend.
-func addSeries(p *plot.Plot, legend *plot.Legend, i int, name string, pts plotter.XYs) error {
+func minMaxKey(xs map[float64]bool) (lo, hi float64) {
+	lo, hi = math.Inf(1), math.Inf(-1)
+	for x := range xs {
+		lo, hi = math.Min(lo, x), math.Max(hi, x)
+	}
+	return lo, hi
+}
+
+// metricLabel is a metric's name on a plot.
+func metricLabel(m string) string {
+	switch m {
+	case MetricMinRankMean:
+		return "MinRank"
+	case MetricASRZeroShot:
+		return "ASR"
+	}
+	return strings.Replace(m, "hit@", "Hit@", 1)
+}
+
+// integerTicks marks whole numbers only (epochs), at most about ten.
+type integerTicks struct{}
+
+func (integerTicks) Ticks(lo, hi float64) []plot.Tick {
+	step := math.Max(1, math.Ceil((hi-lo)/10))
+	var ts []plot.Tick
+	for v := math.Ceil(lo); v <= hi; v += step {
+		ts = append(ts, plot.Tick{Value: v, Label: strconv.Itoa(int(v))})
+	}
+	return ts
+}
+
+// addSeries draws pts as a line with points in colour i, dashed for a
+// baseline, and names it in the legend.
+func addSeries(p *plot.Plot, i int, dashed bool, name string, pts plotter.XYs) error {
 	line, points, err := plotter.NewLinePoints(pts)
 	if err != nil {
 		return err
 	}
 	line.Color, points.Color = seriesColor(i), seriesColor(i)
 	points.Shape = draw.CircleGlyph{}
+	if dashed {
+		line.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
+		points.Shape = draw.RingGlyph{}
+	}
 	p.Add(line, points)
-	legend.Add(name, line, points)
+	p.Legend.Add(name, line, points)
 	return nil
 }
 
@@ -137,19 +213,20 @@ func WritePlots(dir string, results []Result) ([]string, error) {
 		}
 		for _, x := range []string{rate, XEpoch} {
 			for _, kind := range []struct {
-				name, ylabel string
-				metrics      []string
+				name, ylabel  string
+				metrics, many []string
 			}{
-				{"hit", "Hit@K", []string{HitMetric(1), HitMetric(5), HitMetric(10)}},
-				{"minrank", "mean MinRank", []string{MetricMinRankMean, MetricBaselineMinRankMean}},
-				{"asr", "zero-shot ASR", []string{MetricASRZeroShot, MetricBaselinePrefix + MetricASRZeroShot}},
+				{"hit", "Hit@K", []string{HitMetric(1), HitMetric(10), MetricBaselinePrefix + HitMetric(1), MetricBaselinePrefix + HitMetric(10)},
+					[]string{HitMetric(10), MetricBaselinePrefix + HitMetric(10)}},
+				{"minrank", "mean MinRank", []string{MetricMinRankMean, MetricBaselineMinRankMean}, nil},
+				{"asr", "zero-shot ASR", []string{MetricASRZeroShot, MetricBaselinePrefix + MetricASRZeroShot}, nil},
 			} {
 				if kind.name == "asr" && (attack != AttackBackdoor || dir2 != I2T) {
 					continue
 				}
 				base := filepath.Join(dir, fmt.Sprintf("%s_vs_%s_attack%s_%s", kind.name, x, attack, dir2))
 				title := fmt.Sprintf("Attack %s, %s", attack, dirName(dir2))
-				paths, err := PlotCurves(results, CurveSpec{Attack: attack, Direction: dir2, X: x, Metrics: kind.metrics, Title: title, YLabel: kind.ylabel}, base)
+				paths, err := PlotCurves(results, CurveSpec{Attack: attack, Direction: dir2, X: x, Metrics: kind.metrics, KeepWithGoals: kind.many, Title: title, YLabel: kind.ylabel}, base)
 				if err != nil {
 					return written, err
 				}
@@ -159,7 +236,15 @@ func WritePlots(dir string, results []Result) ([]string, error) {
 	}
 	for _, dir2 := range []string{T2I, I2T} {
 		classes, grid := MinRankGrid(results, dir2)
-		if len(grid) < 2 {
+		cells := 0
+		for _, row := range grid {
+			for _, v := range row {
+				if !math.IsNaN(v) {
+					cells++
+				}
+			}
+		}
+		if cells < 2 { // one goal is a number, not a map
 			continue
 		}
 		paths, err := PlotMinRankHeatmap(classes, grid, "A2B MinRank, "+dirName(dir2), filepath.Join(dir, "minrank_heatmap_"+dir2))

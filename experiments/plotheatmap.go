@@ -7,7 +7,7 @@ import (
 	"strconv"
 
 	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/palette"
+	"gonum.org/v1/plot/palette/moreland"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
@@ -75,9 +75,9 @@ func PlotMinRankHeatmap(classes []string, grid [][]float64, title, base string) 
 			return nil, fmt.Errorf("heat map %s: grid row %d has %d cells, want %d", base, i, len(row), n)
 		}
 	}
-	pal := palette.Heat(16, 1) // dark red (low MinRank) to pale yellow (high)
-	hm := plotter.NewHeatMap(classGrid(grid), pal)
-	hm.NaN = color.RGBA{235, 235, 235, 255}
+	cmap := moreland.SmoothBlueRed() // blue (low MinRank: a strong attack) to red (high)
+	hm := plotter.NewHeatMap(classGrid(grid), cmap.Palette(64))
+	hm.NaN = color.White // unmeasured goals (the diagonal): no colour the scale uses
 	// The colour scale needs a non-empty range: with one distinct value (or
 	// none) gonum would panic, so widen it around that value.
 	lo, hi := math.Inf(1), math.Inf(-1)
@@ -95,6 +95,8 @@ func PlotMinRankHeatmap(classes []string, grid [][]float64, title, base string) 
 		lo, hi = lo-0.5, hi+0.5
 	}
 	hm.Min, hm.Max = lo, hi
+	cmap.SetMin(lo)
+	cmap.SetMax(hi)
 	var labels plotter.XYLabels
 	for i, row := range grid {
 		for j, v := range row {
@@ -106,7 +108,7 @@ func PlotMinRankHeatmap(classes []string, grid [][]float64, title, base string) 
 		}
 	}
 	p := plot.New()
-	p.Title.Text = title + " (darker = lower MinRank = stronger attack)"
+	p.Title.Text = title
 	p.X.Label.Text = "target class B (images)"
 	p.Y.Label.Text = "class A (captions)"
 	p.Add(hm)
@@ -129,8 +131,20 @@ func PlotMinRankHeatmap(classes []string, grid [][]float64, title, base string) 
 	p.X.Tick.Marker, p.Y.Tick.Marker = plot.ConstantTicks(xt), plot.ConstantTicks(yt)
 	p.X.Tick.Label.Rotation = math.Pi / 2
 	p.X.Tick.Label.XAlign, p.X.Tick.Label.YAlign = draw.XRight, draw.YCenter
+	// The colour bar goes in its own plot, in a strip right of the map.
+	bar := plot.New()
+	bar.Add(&plotter.ColorBar{ColorMap: cmap, Vertical: true})
+	bar.HideX()
+	bar.Y.Label.Text = "mean MinRank (lower: a stronger attack)"
+	bar.Y.Padding = p.Y.Padding
 	side := vg.Length(math.Max(12, 1.1*float64(n))) * vg.Centimeter
-	return savePlot(p, nil, side, side, base)
+	// 2.2 cm: about 1.4 for the bar's label and ticks, 0.8 for the bar
+	strip := 2.6 * vg.Centimeter
+	return saveCanvas(side+strip, side, base, func(c draw.Canvas) {
+		p.Draw(draw.Crop(c, 0, -strip, 0, 0))
+		// the bar spans the map's height: above the class labels, under the title
+		bar.Draw(draw.Crop(c, side+0.2*vg.Centimeter, -0.2*vg.Centimeter, 3.2*vg.Centimeter, -vg.Centimeter))
+	})
 }
 
 // PlotDistanceHistogram draws the distributions of clean and poisoned pair
@@ -157,8 +171,8 @@ func PlotDistanceHistogram(clean, poisoned []float64, gamma float64, base string
 	p.Title.Text = "Image-text distance of training pairs"
 	p.X.Label.Text = "cosine distance 1 − cos"
 	p.Y.Label.Text = "fraction of pairs"
-	legend := plot.NewLegend()
 	top := 0.0
+	entries, tops := 0, []plotter.XY{} // the bars' tops, which the legend must not cover
 	for i, part := range []struct {
 		name string
 		d    []float64
@@ -176,12 +190,14 @@ func PlotDistanceHistogram(clean, poisoned []float64, gamma float64, base string
 		}
 		for _, b := range bins {
 			top = math.Max(top, b.Weight)
+			tops = append(tops, plotter.XY{X: (b.Min + b.Max) / 2, Y: b.Weight})
 		}
+		entries++
 		c := seriesColor(i).(color.RGBA)
 		h := &plotter.Histogram{Bins: bins, Width: width, FillColor: color.NRGBA{c.R, c.G, c.B, 110}, LineStyle: plotter.DefaultLineStyle}
 		h.LineStyle.Color = c
 		p.Add(h)
-		legend.Add(fmt.Sprintf("%s (%d)", part.name, len(part.d)), h)
+		p.Legend.Add(fmt.Sprintf("%s (%d)", part.name, len(part.d)), h)
 	}
 	if !math.IsNaN(gamma) {
 		line, err := plotter.NewLine(plotter.XYs{{X: gamma, Y: 0}, {X: gamma, Y: top * 1.05}})
@@ -192,7 +208,9 @@ func PlotDistanceHistogram(clean, poisoned []float64, gamma float64, base string
 		line.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
 		line.Width = vg.Points(1.5)
 		p.Add(line)
-		legend.Add("γ = "+strconv.FormatFloat(gamma, 'f', 3, 64), line)
+		p.Legend.Add("γ = "+strconv.FormatFloat(gamma, 'f', 3, 64), line)
+		entries++
 	}
-	return savePlot(p, &legend, 20*vg.Centimeter, 10*vg.Centimeter, base)
+	placeLegend(p, entries, tops, 12*vg.Centimeter)
+	return savePlot(p, 20*vg.Centimeter, 12*vg.Centimeter, base)
 }

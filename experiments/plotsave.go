@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"fmt"
 	"image/color"
+	"math"
 
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 )
@@ -14,25 +16,21 @@ import (
 var plotFormats = []string{"png", "svg"}
 
 // savePlot writes p as base.png and base.svg atomically and returns the
-// paths written. A non-nil legend is drawn in a strip right of the plot, so
-// it never hides data (gonum/plot only draws legends inside the data area).
-func savePlot(p *plot.Plot, legend *plot.Legend, w, h vg.Length, base string) ([]string, error) {
+// paths written.
+func savePlot(p *plot.Plot, w, h vg.Length, base string) ([]string, error) {
+	return saveCanvas(w, h, base, p.Draw)
+}
+
+// saveCanvas writes what draw draws on a w×h canvas as base.png and
+// base.svg atomically, and returns the paths written.
+func saveCanvas(w, h vg.Length, base string, drawOn func(draw.Canvas)) ([]string, error) {
 	var paths []string
 	for _, format := range plotFormats {
 		c, err := draw.NewFormattedCanvas(w, h, format)
 		if err != nil {
 			return paths, fmt.Errorf("plot %s.%s: %w", base, format, err)
 		}
-		dc := draw.New(c)
-		if legend == nil {
-			p.Draw(dc)
-		} else {
-			legend.Top = true
-			legend.XOffs = -vg.Points(16) // keep the entry markers inside the canvas
-			width := legend.Rectangle(dc).Size().X
-			p.Draw(draw.Crop(dc, 0, -width-vg.Points(24), 0, 0))
-			legend.Draw(dc)
-		}
+		drawOn(draw.New(c))
 		var buf bytes.Buffer
 		if _, err := c.WriteTo(&buf); err != nil {
 			return paths, fmt.Errorf("plot %s.%s: %w", base, format, err)
@@ -44,6 +42,40 @@ func savePlot(p *plot.Plot, legend *plot.Legend, w, h vg.Length, base string) ([
 		paths = append(paths, path)
 	}
 	return paths, nil
+}
+
+// placeLegend puts p's legend of n entries inside the axes, in a band of
+// headroom added above the data, on the side (left or right) where fewer of
+// pts lie in the upper half: the legend then covers no data point. h is the
+// canvas height.
+func placeLegend(p *plot.Plot, n int, pts []plotter.XY, h vg.Length) {
+	lo, hi := p.Y.Min, p.Y.Max
+	if hi <= lo {
+		hi = lo + 1
+	}
+	// An entry is a text line high; title, tick labels and axis label take
+	// about 80 points of the canvas.
+	entry := p.Legend.TextStyle.Height("Hg") * 1.15
+	band := math.Min(0.7, float64(entry)*float64(n)/float64(h-vg.Points(80))+0.04)
+	p.Y.Max = lo + (hi-lo)/(1-band)
+	midX := (p.X.Min + p.X.Max) / 2
+	left, right := 0, 0
+	for _, q := range pts {
+		if q.Y > (lo+hi)/2 {
+			if q.X < midX {
+				left++
+			} else {
+				right++
+			}
+		}
+	}
+	p.Legend.Top = true
+	p.Legend.Left = left < right
+	p.Legend.Padding = vg.Points(4)
+	p.Legend.XOffs, p.Legend.YOffs = 0, 0
+	if !p.Legend.Left {
+		p.Legend.XOffs = -vg.Points(4)
+	}
 }
 
 // seriesColors is a colour-blind-friendly cycle (Okabe–Ito).

@@ -235,3 +235,24 @@ func TestDefenseMatrix(t *testing.T) {
 		}
 	}
 }
+
+// One goal is a number, not a map: no heat map is drawn for it.
+func TestNoHeatmapForOneGoal(t *testing.T) {
+	var res []Result
+	for _, r := range fakeResults() {
+		if r.Attack != AttackSingleLabel || r.Goal == "sheep2aeroplane" {
+			res = append(res, r)
+		}
+	}
+	classes, grid := MinRankGrid(res, T2I)
+	dir := t.TempDir()
+	paths, err := WritePlots(dir, res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range paths {
+		if strings.Contains(p, "heatmap") {
+			t.Errorf("a heat map over %v (%v) was drawn: %s", classes, grid, p)
+		}
+	}
+}

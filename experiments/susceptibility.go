@@ -90,8 +90,7 @@ func PlotSusceptibility(pts []SusceptibilityPoint, title, base string) ([]string
 	p.X.Label.Text = "clean model: mean of IR and TR R@10"
 	p.Y.Label.Text = "text→image Hit@10"
 	p.Add(plotter.NewGrid())
-	p.Y.Min = 0
-	legend := plot.NewLegend()
+	var every []plotter.XY
 	for i, s := range []struct {
 		name string
 		y    func(SusceptibilityPoint) float64
@@ -103,9 +102,12 @@ func PlotSusceptibility(pts []SusceptibilityPoint, title, base string) ([]string
 		for k, q := range pts {
 			xy[k] = plotter.XY{X: (q.CleanIR + q.CleanTR) / 2, Y: s.y(q)}
 		}
-		if err := addSeries(p, &legend, i, s.name, xy); err != nil {
+		if err := addSeries(p, i, i == 1, s.name, xy); err != nil {
 			return nil, fmt.Errorf("plot %s: %w", base, err)
 		}
+		every = append(every, xy...)
 	}
-	return savePlot(p, &legend, 16*vg.Centimeter, 10*vg.Centimeter, base)
+	p.Y.Min = 0
+	placeLegend(p, 2, every, 10*vg.Centimeter)
+	return savePlot(p, 16*vg.Centimeter, 10*vg.Centimeter, base)
 }
