@@ -92,6 +92,9 @@ func (r *Runner) runJob(j Job) ([]experiments.Result, error) {
 	opt := withSeed(c.Poison, j.Seed)
 	if defense.Stage == experiments.DuringTraining {
 		opt = withTrainingDefense(opt, defense, c.TrainDefense)
+		if opt.Safe != nil {
+			opt.Safe = r.recordSafeSplits(opt.Safe, train, ex, man, base, &results)
+		}
 	}
 	opt.OutDir, opt.Log = filepath.Join(dir, "poison"), r.Log
 	switch j.Modality {
@@ -174,6 +177,45 @@ func withTrainingDefense(opt clipmodel.TrainOptions, d *experiments.Defense, s e
 		opt.Safe = &clipmodel.SafeSplit{WarmupEpochs: ch.WarmupEpochs, Split: ch.Split}
 	}
 	return opt
+}
+
+// recordSafeSplits wraps SafeCLIP's rule so that each epoch's split is
+// measured against the manifest: the share of all pairs called safe, and
+// the share of poisoned pairs called safe (the defense's leak).
+func (r *Runner) recordSafeSplits(s *clipmodel.SafeSplit, ds *dataset.Dataset, ex *clipmodel.Examples, man *experiments.Manifest, base experiments.Result, results *[]experiments.Result) *clipmodel.SafeSplit {
+	pairs := make([]dataset.Pair, ex.Len())
+	for i := range pairs {
+		pairs[i] = dataset.Pair{Row: ex.Row[i], Caption: ex.Caption[i]}
+	}
+	poisoned := experiments.PoisonedPairMask(ds, pairs, man)
+	rule := s.Split
+	return &clipmodel.SafeSplit{WarmupEpochs: s.WarmupEpochs, Split: func(epoch int, sim []float64) ([]bool, error) {
+		safe, err := rule(epoch, sim)
+		if err != nil || len(safe) != len(poisoned) {
+			return safe, err
+		}
+		var nSafe, nPoisoned, leaked int
+		for i, ok := range safe {
+			if ok {
+				nSafe++
+			}
+			if poisoned[i] {
+				nPoisoned++
+				if ok {
+					leaked++
+				}
+			}
+		}
+		x := base
+		x.Direction, x.Epoch = experiments.T2I, s.WarmupEpochs+epoch+1
+		x.Metric, x.Value = "safe_share", float64(nSafe)/float64(len(safe))
+		*results = append(*results, x)
+		if nPoisoned > 0 {
+			x.Metric, x.Value = "safe_poisoned_share", float64(leaked)/float64(nPoisoned)
+			*results = append(*results, x)
+		}
+		return safe, nil
+	}}
 }
 
 func (r *Runner) cleanPath() string {

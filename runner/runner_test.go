@@ -308,6 +308,15 @@ func TestTrainingDefensesRunFromConfig(t *testing.T) {
 			t.Errorf("results.csv has no Hit@10 after epoch 2 for defense %s", d)
 		}
 	}
+	leak := -1.0
+	for _, x := range res {
+		if x.Defense == "safeclip" && x.Metric == "safe_poisoned_share" && x.Epoch == 2 {
+			leak = x.Value
+		}
+	}
+	if !(leak >= 0 && leak <= 1) {
+		t.Errorf("no share of poisoned pairs called safe in epoch 2 of the safeclip job (got %v)", leak)
+	}
 	if !strings.Contains(log.String(), "safe split: epoch 2 trains") {
 		t.Errorf("the safeclip job's log does not show its split:\n%s", log.String())
 	}
