@@ -64,7 +64,7 @@ func writeDefenseMatrix(b *strings.Builder, a *aggregate) {
 	defenses := map[string]bool{}
 	for _, k := range a.finalKeys(func(k runKey) bool { return k.Modality == ModalityBoth }) {
 		dir, metric, label := matrixMetric(k.Attack)
-		if k.Direction != dir || !a.has(k, metric) {
+		if k.Attack == AttackNone || k.Direction != dir || !a.has(k, metric) {
 			continue
 		}
 		rk := rowKey{k.Attack + " (" + label + ")", k.Goal, k.Ratio}
@@ -83,9 +83,12 @@ func writeDefenseMatrix(b *strings.Builder, a *aggregate) {
 	if len(defenses) < 2 {
 		return // one defense (or none) is no matrix: the tables above have it
 	}
-	cols := []string{DefenseNone}
-	for _, d := range DefenseNames() {
-		if d != DefenseNone && defenses[d] {
+	// The paper's defenses first, before and after training, then the later ones.
+	order := []string{DefenseNone, DefenseFilter + "-percent", DefenseFilter + "-labelled", DefenseFilter + "-gamma",
+		DefenseFilter + "-auto", DefenseFinetune, "cleanclip", "roclip", "safeclip"}
+	var cols []string
+	for _, d := range append(order, DefenseNames()...) {
+		if defenses[d] && !slices.Contains(cols, d) {
 			cols = append(cols, d)
 		}
 	}
