@@ -9,6 +9,11 @@ import (
 	"strings"
 )
 
+// SortResults puts results in the order every results.csv is written in
+// (job, epoch, goal, direction, metric), so that the same results make the
+// same file however they were gathered: one process, or shards merged.
+func SortResults(res []Result) { sortedResults(res) }
+
 // sortedResults orders results for stable files.
 func sortedResults(res []Result) {
 	sort.SliceStable(res, func(i, j int) bool {

@@ -60,6 +60,7 @@ func runReport(args []string, w, log io.Writer) error {
 	if conflicts > 0 {
 		fmt.Fprintf(log, "mmpoison report: warning: %d rows repeat a job and metric with a different value; kept the first seen\n", conflicts)
 	}
+	experiments.SortResults(merged) // as `run` writes them: shards merge into the same file
 	if err := writeReportFolder(*out, merged); err != nil {
 		return err
 	}
