@@ -51,9 +51,21 @@ func matrixMetric(attack string) (direction, metric, label string) {
 	return T2I, HitMetric(10), "t2i Hit@10"
 }
 
+// matrixBaseline is the defense matrix's first column: the attack's metric
+// with no attack (random captions; a backdoor's trigger on the clean model).
+const matrixBaseline = "baseline"
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 // writeDefenseMatrix writes every attack against every defense it met: one
 // row per attack, goal and ratio, one column per defense, each cell the
-// attack metric at the job's last epoch with the model's IR R@10 after it.
+// attack metric at the job's last epoch with the model's IR R@10 after it,
+// and first the metric's baseline where the undefended job measured one.
 func writeDefenseMatrix(b *strings.Builder, a *aggregate) {
 	type rowKey struct {
 		attack, goal string
@@ -79,12 +91,16 @@ func writeDefenseMatrix(b *strings.Builder, a *aggregate) {
 		ir, _ := a.get(uk, MetricIRPrefix+"10")
 		cells[rk][k.Defense] = a.spread(k, metric) + " / " + fmtNum(ir)
 		defenses[k.Defense] = true
+		if k.Defense == DefenseNone && a.has(k, MetricBaselinePrefix+metric) {
+			cells[rk][matrixBaseline] = a.spread(k, MetricBaselinePrefix+metric)
+			defenses[matrixBaseline] = true
+		}
 	}
-	if len(defenses) < 2 {
+	if len(defenses)-btoi(defenses[matrixBaseline]) < 2 {
 		return // one defense (or none) is no matrix: the tables above have it
 	}
 	// The paper's defenses first, before and after training, then the later ones.
-	order := []string{DefenseNone, DefenseFilter + "-percent", DefenseFilter + "-labelled", DefenseFilter + "-gamma",
+	order := []string{matrixBaseline, DefenseNone, DefenseFilter + "-percent", DefenseFilter + "-labelled", DefenseFilter + "-gamma",
 		DefenseFilter + "-auto", DefenseFinetune, "cleanclip", "roclip", "safeclip"}
 	var cols []string
 	for _, d := range append(order, DefenseNames()...) {

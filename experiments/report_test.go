@@ -224,11 +224,12 @@ func TestDefenseMatrix(t *testing.T) {
 		add(AttackBackdoor, "patch:any2b", I2T, d, MetricASRZeroShot, 0.75-0.25*float64(i))
 		add(AttackBackdoor, "", T2I, d, MetricIRPrefix+"10", 0.5)
 	}
+	add("II", "a2b", T2I, DefenseNone, MetricBaselinePrefix+HitMetric(10), 0.125)
 	report := RenderReport(res)
 	for _, want := range []string{
-		"| Attack | Goal | Ratio | none | roclip | safeclip |",
-		"| II (t2i Hit@10) | a2b | 1 | 0.900 / 0.250 | 0.500 / 0.250 | 0.100 / 0.250 |",
-		"| backdoor (zero-shot ASR) | patch:any2b | 1 | 0.750 / 0.500 | 0.500 / 0.500 | 0.250 / 0.500 |",
+		"| Attack | Goal | Ratio | baseline | none | roclip | safeclip |",
+		"| II (t2i Hit@10) | a2b | 1 | 0.125 | 0.900 / 0.250 | 0.500 / 0.250 | 0.100 / 0.250 |",
+		"| backdoor (zero-shot ASR) | patch:any2b | 1 | – | 0.750 / 0.500 | 0.500 / 0.500 | 0.250 / 0.500 |",
 	} {
 		if !strings.Contains(report, want) {
 			t.Errorf("the defense matrix lacks %q:\n%s", want, report)
