@@ -1,6 +1,8 @@
 package dataset
 
 import (
+	"archive/tar"
+	"bytes"
 	"io"
 	"os"
 	"path/filepath"
@@ -159,6 +161,30 @@ func FuzzFashion(f *testing.F) {
 		}
 		if ds, err := Fashion(writeFiles(t, files), FashionOptions{Size: 8, TrainPerClass: 2, TestPerClass: 2}); err == nil {
 			checkWellFormed(t, ds)
+		}
+	})
+}
+
+// FuzzWebDataset feeds arbitrary bytes to the webdataset reader as a shard.
+func FuzzWebDataset(f *testing.F) {
+	var b bytes.Buffer
+	tw := tar.NewWriter(&b)
+	for _, m := range [][2]string{{"a/1.jpg", "jpeg bytes"}, {"a/1.txt", "a dog\na puppy\n"}, {"a/2.png", "png"}, {"a/2.json", `{"caption": "a cat", "split": "test"}`}} {
+		tw.WriteHeader(&tar.Header{Name: m[0], Mode: 0o644, Size: int64(len(m[1])), Typeflag: tar.TypeReg})
+		tw.Write([]byte(m[1]))
+	}
+	tw.Close()
+	f.Add(b.Bytes())
+	f.Add(b.Bytes()[:700])
+	f.Fuzz(func(t *testing.T, data []byte) {
+		dir := writeFiles(t, map[string][]byte{"s.tar": data})
+		if ds, err := LoadWith("wds:"+filepath.Join(dir, "s.tar"), keepMissing); err == nil {
+			checkWellFormed(t, ds)
+			for _, r := range ds.Rows {
+				if m := r.Member; m != nil && (m.Offset < 0 || m.Size < 0 || m.Offset+m.Size > int64(len(data))) {
+					t.Fatalf("member %+v lies outside the %d-byte shard", m, len(data))
+				}
+			}
 		}
 	})
 }
