@@ -16,7 +16,7 @@ var layer = map[string]int{
 	"simd":           1,
 	"conv":           2,
 	"autograd":       3,
-	"nn/safetensors": 4, "nn": 5,
+	"nn/safetensors": 4, "nn": 5, "nn/torchfile": 5,
 	"vision": 6, "text": 6, "dataset": 6,
 	"clipmodel":   7,
 	"experiments": 8,
