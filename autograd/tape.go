@@ -158,6 +158,7 @@ func (g *Tape) GradOf(t *Tensor) []float32 {
 	if t == nil || !t.requiresGrad {
 		return nil
 	}
+	t.gradZeroed = false
 	if t.Grad == nil {
 		if t.gradOwner != nil {
 			t.Grad = g.GradOf(t.gradOwner)

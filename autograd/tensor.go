@@ -27,6 +27,7 @@ type Tensor struct {
 	dataRead     readKind // how recorded backwards read Data, the strongest: in-place ops overwrite only readsNone
 	lastReader   int      // tape index of the last recorded op whose backward reads Data
 	borrowsData  bool     // Data is another tensor's buffer (Reshape view, in-place result)
+	gradZeroed   bool     // ZeroGrad cleared Grad and no backward has reached t since
 	Name         string   // optional, for error messages and state dicts
 }
 
@@ -104,7 +105,14 @@ func (t *Tensor) ZeroGrad() {
 	for i := range t.Grad {
 		t.Grad[i] = 0
 	}
+	t.gradZeroed = true
 }
+
+// HasGrad reports whether a gradient has reached t since the last
+// ZeroGrad. The buffer outlives ZeroGrad (so steps do not allocate), which
+// makes Grad != nil no answer: an optimiser must skip, as PyTorch does with
+// grads set to None, a parameter that sat this backward out.
+func (t *Tensor) HasGrad() bool { return t.Grad != nil && !t.gradZeroed }
 
 // Item returns the single value of a one-element tensor.
 func (t *Tensor) Item() float32 {

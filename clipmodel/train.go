@@ -489,12 +489,6 @@ func Train(m *Model, data *Examples, im *Images, opt TrainOptions) (*TrainResult
 			images, second = autograd.New(imgBuf[:perBatch], batch, 3, s, s), autograd.New(imgBuf[perBatch:perBatch+risky*3*s2*s2], risky, 3, s2, s2)
 		}
 
-		// In RoCLIP's matching steps the captions are the pool's constants:
-		// the text tower sits the step out, optimiser state and all.
-		textSitsOut := opt.Pool != nil && opt.Pool.matches(epoch) && def.pool.full() && opt.Freeze == ""
-		if textSitsOut {
-			nn.Freeze(m.Text, true)
-		}
 		g.Reset()
 		var loss *autograd.Tensor
 		switch {
@@ -520,9 +514,6 @@ func Train(m *Model, data *Examples, im *Images, opt TrainOptions) (*TrainResult
 		lr := sched.LR(state.Step)
 		optim.SetLR(lr)
 		optim.Step()
-		if textSitsOut {
-			nn.Freeze(m.Text, false)
-		}
 		g.Reset()
 		state.Step++
 		state.Epoch = state.Step / stepsPerEpoch

@@ -73,7 +73,7 @@ type slot struct {
 }
 
 // active reports whether the parameter takes part in this step.
-func (s *slot) active() bool { return s.p.RequiresGrad() && s.p.Grad != nil }
+func (s *slot) active() bool { return s.p.RequiresGrad() && s.p.HasGrad() }
 
 // ensure allocates the state buffers (zeroed) on the first update, so
 // frozen parameters never cost optimiser memory.

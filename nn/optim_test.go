@@ -386,3 +386,62 @@ func TestNoDecay(t *testing.T) {
 		}
 	}
 }
+
+// TestOptimisersSkipParamsABackwardDidNotReach trains two parameters on a
+// tape, then one alone: the other keeps its buffer (zeroed) but got no
+// gradient, so neither momentum nor weight decay may move it, and its step
+// count stays put, as PyTorch skips parameters whose grad is None.
+func TestOptimisersSkipParamsABackwardDidNotReach(t *testing.T) {
+	makeOpt := map[string]func([]ParamGroup) (Optimizer, error){
+		"AdamW": func(g []ParamGroup) (Optimizer, error) {
+			return NewAdamW(g, AdamWConfig{LR: 0.1, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8})
+		},
+		"SGD": func(g []ParamGroup) (Optimizer, error) { return NewSGD(g, SGDConfig{LR: 0.1, Momentum: 0.9}) },
+	}
+	for name, mk := range makeOpt {
+		t.Run(name, func(t *testing.T) {
+			a := autograd.New([]float32{1, 2, 3, 4}, 2, 2)
+			b := autograd.New([]float32{-1, 0.5, 2, -3}, 2, 2)
+			a.SetRequiresGrad(true)
+			b.SetRequiresGrad(true)
+			opt, err := mk(SplitDecay([]Named{{Name: "a", Tensor: a}, {Name: "b", Tensor: b}}, 0.5))
+			if err != nil {
+				t.Fatal(err)
+			}
+			x := autograd.New([]float32{0.3, -0.7, 1.1, 0.2}, 2, 2)
+			step := func(params ...*autograd.Tensor) {
+				g := autograd.NewTape()
+				opt.ZeroGrad()
+				loss := g.SumAll(g.Mul(params[0], x))
+				for _, p := range params[1:] {
+					loss = g.Add(loss, g.SumAll(g.Mul(p, x)))
+				}
+				g.Backward(loss)
+				opt.Step()
+				g.Reset()
+			}
+			step(a, b)
+			if a.HasGrad() != true || b.HasGrad() != true {
+				t.Fatalf("after a backward through both: HasGrad a=%v b=%v, want true", a.HasGrad(), b.HasGrad())
+			}
+			before := append([]float32(nil), b.Data...)
+			aBefore := append([]float32(nil), a.Data...)
+			step(a)
+			if b.HasGrad() || b.Grad == nil {
+				t.Fatalf("b sat the backward out: HasGrad %v, buffer kept %v; want false, true", b.HasGrad(), b.Grad != nil)
+			}
+			for i := range before {
+				if b.Data[i] != before[i] {
+					t.Fatalf("b moved without a gradient: %v -> %v", before, b.Data)
+				}
+			}
+			if a.Data[0] == aBefore[0] {
+				t.Fatalf("a did not move: %v", a.Data)
+			}
+			st := opt.StateDict()
+			if sa, sb := st["a.step"], st["b.step"]; sa != nil && sb != nil && (sa.Data[0] != 2 || sb.Data[0] != 1) {
+				t.Fatalf("step counts a=%v b=%v, want 2 and 1", sa.Data[0], sb.Data[0])
+			}
+		})
+	}
+}

@@ -74,6 +74,9 @@ type AttackConfig struct {
 	// defenses at a single ratio.
 	Modalities []string `json:"modalities,omitempty"`
 	Defenses   []string `json:"defenses,omitempty"`
+	// Seeds overrides the grid's seeds, so the jobs that need a mean and
+	// a spread (the frozen towers) can run on more seeds than the rest.
+	Seeds []uint64 `json:"seeds,omitempty"`
 	// Trigger is the backdoor's (required for it, refused elsewhere), and
 	// Templates the captions the backdoor's and the targeted attack's
 	// poisoned images get, "{}" taking the target class (default:

@@ -3,17 +3,18 @@ package runner
 import (
 	"errors"
 	"fmt"
-	"github.com/mmpoison/mmpoison/experiments"
 	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/mmpoison/mmpoison/clipmodel"
 	"github.com/mmpoison/mmpoison/dataset"
+	"github.com/mmpoison/mmpoison/experiments"
 	"github.com/mmpoison/mmpoison/internal/parallel"
 	"github.com/mmpoison/mmpoison/simd"
 )
@@ -51,8 +52,11 @@ type Job struct {
 // Jobs expands the grid in a fixed order.
 func (c *Config) Jobs() []Job {
 	var jobs []Job
-	for _, seed := range c.Seeds {
+	for _, seed := range c.allSeeds() {
 		for _, a := range c.Attacks {
+			if !slices.Contains(c.attackSeeds(a), seed) {
+				continue
+			}
 			ratios := c.Ratios
 			if len(a.Ratios) > 0 {
 				ratios = a.Ratios
@@ -79,6 +83,28 @@ func (c *Config) Jobs() []Job {
 		}
 	}
 	return jobs
+}
+
+// attackSeeds are the seeds a's jobs run with.
+func (c *Config) attackSeeds(a AttackConfig) []uint64 {
+	if len(a.Seeds) > 0 {
+		return a.Seeds
+	}
+	return c.Seeds
+}
+
+// allSeeds lists the grid's seeds, then the attacks' own in order of
+// appearance, each once: jobs are grouped by seed in that order.
+func (c *Config) allSeeds() []uint64 {
+	seeds := slices.Clone(c.Seeds)
+	for _, a := range c.Attacks {
+		for _, s := range a.Seeds {
+			if !slices.Contains(seeds, s) {
+				seeds = append(seeds, s)
+			}
+		}
+	}
+	return seeds
 }
 
 func contains(list []string, s string) bool {

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -119,6 +120,26 @@ func TestJobsExpandTheGrid(t *testing.T) {
 	}
 	if last := jobs[len(jobs)-1]; last.Name != "backdoor-patch0.25-any2ring-r0.01-both-none-s42" {
 		t.Errorf("the last demo job should be the patch backdoor, got %s", last.Name)
+	}
+}
+
+func TestAttackSeedsOverrideTheGrids(t *testing.T) {
+	c := Config{Seeds: []uint64{42}, Ratios: []float64{1}, Modalities: []string{"both"}, Defenses: []string{"none"}, Attacks: []AttackConfig{
+		{Kind: "II", Goals: []string{"a2b"}},
+		{Kind: "II", Goals: []string{"a2b"}, Modalities: []string{"image"}, Seeds: []uint64{42, 7, 1}},
+		{Kind: "I", Goals: []string{"a2b"}, Seeds: []uint64{7}},
+	}}
+	var names []string
+	for _, j := range c.Jobs() {
+		names = append(names, j.Name)
+	}
+	want := []string{
+		"II-a2b-r1-both-none-s42", "II-a2b-r1-image-none-s42",
+		"II-a2b-r1-image-none-s7", "I-a2b-r1-both-none-s7",
+		"II-a2b-r1-image-none-s1",
+	}
+	if !slices.Equal(names, want) {
+		t.Fatalf("jobs %v, want %v", names, want)
 	}
 }
 
