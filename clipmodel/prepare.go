@@ -29,9 +29,11 @@ type Prepared struct {
 }
 
 // Prepare builds (or reuses) the image cache in cacheDir and the tokenizer.
-// tokenizer is a merges file (CLIP's bpe_simple_vocab_16e6.txt.gz or one
-// saved by mmpoison), "learn" or "learn:N" to learn N merges from the
-// training captions, or "" for the default: learn when vocab_size is 0.
+// tokenizer is any file or folder text.Load reads (CLIP's
+// bpe_simple_vocab_16e6.txt.gz, a merges file saved by mmpoison, a Hugging
+// Face tokenizer.json or vocab.json with merges.txt, or a model folder
+// holding one), "learn" or "learn:N" to learn N merges from the training
+// captions, or "" for the default: learn when vocab_size is 0.
 func Prepare(ds *dataset.Dataset, cfg Config, tokenizer, cacheDir string, missing dataset.MissingPolicy, log io.Writer) (*Prepared, error) {
 	tok, err := makeTokenizer(ds, cfg, tokenizer)
 	if err != nil {
@@ -66,7 +68,7 @@ func Prepare(ds *dataset.Dataset, cfg Config, tokenizer, cacheDir string, missin
 func makeTokenizer(ds *dataset.Dataset, cfg Config, spec string) (*text.Tokenizer, error) {
 	if spec == "" {
 		if cfg.Text.VocabSize != 0 {
-			return nil, fmt.Errorf("model %s has a fixed vocabulary of %d tokens: give its merges file with --tokenizer (CLIP's is bpe_simple_vocab_16e6.txt.gz)", cfg.Name, cfg.Text.VocabSize)
+			return nil, fmt.Errorf("model %s has a fixed vocabulary of %d tokens: give its tokenizer with --tokenizer (CLIP's merges file bpe_simple_vocab_16e6.txt.gz, or a Hugging Face tokenizer.json or model folder)", cfg.Name, cfg.Text.VocabSize)
 		}
 		spec = "learn"
 	}
@@ -90,7 +92,7 @@ func makeTokenizer(ds *dataset.Dataset, cfg Config, spec string) (*text.Tokenize
 		}
 		return text.TrainBPE(captions, merges), nil
 	}
-	return text.LoadBPE(spec)
+	return text.Load(spec)
 }
 
 // cacheName names a cache file by dataset and size; the cache itself checks

@@ -9,6 +9,7 @@ import (
 	"github.com/mmpoison/mmpoison/clipmodel"
 	"github.com/mmpoison/mmpoison/dataset"
 	"github.com/mmpoison/mmpoison/experiments"
+	"github.com/mmpoison/mmpoison/text"
 )
 
 func init() {
@@ -81,12 +82,30 @@ func loadCheckpointModel(path string, d *dataFlags) (*clipmodel.Model, string, e
 	}
 	tok := d.tokenizer
 	if tok == "" {
-		tok = filepath.Join(filepath.Dir(path), "tokenizer.txt")
-		if _, err := os.Stat(tok); err != nil {
-			return nil, "", fmt.Errorf("no tokenizer beside %s (looked for %s): pass --tokenizer", path, tok)
+		if tok = tokenizerBeside(path); tok == "" {
+			return nil, "", fmt.Errorf("no tokenizer beside %s (looked for tokenizer.txt, tokenizer.json, vocab.json with merges.txt): pass --tokenizer", path)
 		}
 	}
 	return m, tok, nil
+}
+
+// tokenizerBeside is the tokenizer that came with weights: the file in a
+// model folder (a Hugging Face folder's tokenizer.json, or vocab.json with
+// merges.txt), or in the folder of a weights file (a checkpoint's
+// tokenizer.txt). It is "" when there is none.
+func tokenizerBeside(weights string) string {
+	if weights == "" {
+		return ""
+	}
+	dir := weights
+	if st, err := os.Stat(weights); err != nil || !st.IsDir() {
+		dir = filepath.Dir(weights)
+	}
+	file, err := text.FindInFolder(dir)
+	if err != nil {
+		return ""
+	}
+	return file
 }
 
 // utility embeds a split and computes retrieval recall.

@@ -31,7 +31,7 @@ func (d *dataFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&d.spec, "data", "shapes", "dataset as FORMAT:PATH (shapes, csv:, tsv:, coco:, flickr8k:, pascal:, karpathy:, folder:, fashion:)")
 	fs.StringVar(&d.missing, "missing", "fail", "what to do with missing or unreadable images: fail, keep (caption-only rows) or drop")
 	fs.StringVar(&d.cacheDir, "cache-dir", defaultCacheDir(), "folder for preprocessed-image caches, shared by runs")
-	fs.StringVar(&d.tokenizer, "tokenizer", "", "BPE merges file, or learn[:N] to learn N merges from the training captions (default: learn when the model's vocab_size is 0)")
+	fs.StringVar(&d.tokenizer, "tokenizer", "", "tokenizer: a BPE merges file, a Hugging Face tokenizer.json, vocab.json (with merges.txt) or model folder, or learn[:N] to learn N merges from the training captions (default: the one in an --init folder, else learn when the model's vocab_size is 0)")
 	fs.StringVar(&d.classes, "classes", "", "keyword classes for unlabelled captions: flickr, or a JSON file of [{\"name\":..., \"keywords\":[...]}]")
 }
 
@@ -140,6 +140,9 @@ func runTrain(args []string) error {
 		return usagef("%v", err)
 	}
 	t.apply()
+	if d.tokenizer == "" {
+		d.tokenizer = tokenizerBeside(*initFrom)
+	}
 	cfg, err := trainConfig(*model, *initFrom)
 	if err != nil {
 		return err
