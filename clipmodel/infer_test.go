@@ -1,6 +1,7 @@
 package clipmodel
 
 import (
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -61,5 +62,28 @@ func TestInferConfigNamesWhatIsMissing(t *testing.T) {
 	delete(shapes, "ln_final.weight")
 	if _, err := InferConfig(shapes, InferOptions{}); err == nil || !strings.Contains(err.Error(), "ln_final.weight") {
 		t.Errorf("without ln_final: %v, want an error naming it", err)
+	}
+}
+
+// The parity models' weights, written by PyTorch (make_parity.py), give
+// back the configs they were built from: everything but the activations
+// and head counts, which no shape carries.
+func TestInferConfigOfPyTorchParityWeights(t *testing.T) {
+	for _, tag := range []string{"rn", "vit"} {
+		want, err := LoadConfig(filepath.Join("testdata", "parity_"+tag+".json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		info, err := DescribeWeights(filepath.Join("testdata", "parity_"+tag+".safetensors"),
+			InferOptions{Act: want.Text.Act, VisionHeads: want.Vision.Heads, TextHeads: want.Text.Heads})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := info.Config
+		got.Name, got.Comment, want.Name, want.Comment = "", "", "", ""
+		got.Vision.Act = want.Vision.Act // the file names one activation for both towers
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: inferred\n%+v\nwant\n%+v", tag, got, want)
+		}
 	}
 }

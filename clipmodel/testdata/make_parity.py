@@ -9,9 +9,9 @@ Run from the repository root with Debian's python3-torch:
 
 It writes, for each tower type T in rn (ModifiedResNet) and vit:
   parity_T.safetensors     the state dict (F32; num_batches_tracked as F32),
-                           written by scripts/convert_openai_clip.py's writer
-  parity_T.json            the model config in clipmodel.Config's layout,
-                           checked against the converter's shape inference
+  parity_T.json            the model config in clipmodel.Config's layout
+                           (clipmodel's TestInferConfigOfPyTorchParityWeights
+                           infers it back from the weights)
   parity_T_io.safetensors  images [2,3,S,S] (F16-exact values, stored F16),
                            ids [2,ctx] (F32 integers, EOT = vocab-1),
                            image_features/text_features (encode_image /
@@ -24,6 +24,7 @@ The models run in eval mode: BatchNorm uses its (randomised) running stats.
 import json
 import math
 import os
+import struct
 import sys
 from collections import OrderedDict
 
@@ -32,9 +33,36 @@ import torch.nn.functional as F
 from torch import nn
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.dont_write_bytecode = True  # leave no __pycache__ in scripts/
-sys.path.insert(0, os.path.join(HERE, "..", "..", "scripts"))
-from convert_openai_clip import infer_config, write_safetensors  # noqa: E402
+sys.dont_write_bytecode = True  # leave no __pycache__ beside the goldens
+
+
+def write_safetensors(path, tensors, metadata=None, dtypes=None):
+    """Write {name: tensor} as safetensors by hand.
+
+    Layout: 8-byte little-endian header length, a JSON header whose entries
+    (sorted by name) give dtype, shape and data_offsets into the data area,
+    padded with spaces to a multiple of 8, then the raw little-endian data.
+    dtypes maps a name to "F16" to store that tensor as half; default F32.
+    """
+    dtypes = dtypes or {}
+    header, blobs, offset = {}, [], 0
+    for name in sorted(tensors):
+        kind = dtypes.get(name, "F32")
+        torch_dtype = torch.float16 if kind == "F16" else torch.float32
+        t = tensors[name].detach().to("cpu").to(torch_dtype).contiguous()
+        raw = t.numpy().astype("<f2" if kind == "F16" else "<f4").tobytes()
+        header[name] = {"dtype": kind, "shape": list(t.shape), "data_offsets": [offset, offset + len(raw)]}
+        blobs.append(raw)
+        offset += len(raw)
+    if metadata:
+        header["__metadata__"] = {str(k): str(v) for k, v in metadata.items()}
+    text = json.dumps(header, separators=(",", ":")).encode("utf-8")
+    text += b" " * (-len(text) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)))
+        f.write(text)
+        for raw in blobs:
+            f.write(raw)
 
 
 class QuickGELU(nn.Module):
@@ -275,13 +303,6 @@ def build(tag, cfg, n=2):
         loss = (F.cross_entropy(logits, labels) + F.cross_entropy(logits.t(), labels)) / 2
 
     sd = model.state_dict()
-    v = cfg["vision_cfg"]
-    inferred = infer_config(sd, cfg["name"], "gelu", cfg["text_cfg"]["heads"], v["heads"])
-    assert inferred["embed_dim"] == cfg["embed_dim"], (inferred["embed_dim"], cfg["embed_dim"])
-    for part in ("vision_cfg", "text_cfg"):
-        for key, want in cfg[part].items():
-            if key != "act":
-                assert inferred[part][key] == want, (part, key, inferred[part][key], want)
 
     write_safetensors(os.path.join(HERE, f"parity_{tag}.safetensors"), sd, {"made_by": "make_parity.py"})
     with open(os.path.join(HERE, f"parity_{tag}.json"), "w") as f:
