@@ -155,7 +155,7 @@ type WeightsInfo struct {
 //
 // path may also be a Hugging Face CLIPModel folder (model.safetensors,
 // with config.json giving the heads and activation) or an open_clip folder
-// (open_clip_model.safetensors).
+// (open_clip_model.safetensors, with open_clip_config.json giving them).
 func DescribeWeights(path string, opt InferOptions) (*WeightsInfo, error) {
 	path, opt, err := resolveWeights(path, opt)
 	if err != nil {
@@ -231,6 +231,13 @@ func resolveWeights(path string, opt InferOptions) (string, InferOptions, error)
 	if path == dir {
 		return "", opt, fmt.Errorf("%s: a folder without model.safetensors or pytorch_model.bin (Hugging Face), or open_clip_model.safetensors or open_clip_pytorch_model.bin (open_clip)", dir)
 	}
+	if b, err := os.ReadFile(filepath.Join(dir, "open_clip_config.json")); err == nil {
+		opt, err = openCLIPOptions(b, opt)
+		if err != nil {
+			return "", opt, fmt.Errorf("%s: %w", filepath.Join(dir, "open_clip_config.json"), err)
+		}
+		return path, opt, nil
+	}
 	b, err := os.ReadFile(filepath.Join(dir, "config.json"))
 	if err != nil {
 		return path, opt, nil // no config: OpenAI's rules
@@ -248,6 +255,48 @@ func resolveWeights(path string, opt InferOptions) (string, InferOptions, error)
 		opt.Act = hf.Text.Act
 	}
 	return path, opt, nil
+}
+
+// openCLIPOptions fills opt's unset heads and activation from an open_clip
+// folder's open_clip_config.json, with open_clip's defaults: text heads 8,
+// image heads width/head_width (width·32/head_width for a ResNet's attention
+// pool) with head_width 64, and GELU unless quick_gelu is set. LAION's
+// models use plain GELU, so OpenAI's rule (QuickGELU) would misread them.
+func openCLIPOptions(b []byte, opt InferOptions) (InferOptions, error) {
+	var file struct {
+		Model *struct {
+			QuickGELU bool `json:"quick_gelu"`
+			Text      struct {
+				Heads int `json:"heads"`
+			} `json:"text_cfg"`
+			Vision struct {
+				Width     int             `json:"width"`
+				HeadWidth int             `json:"head_width"`
+				Layers    json.RawMessage `json:"layers"` // a number for a ViT, four for a ResNet
+			} `json:"vision_cfg"`
+		} `json:"model_cfg"`
+	}
+	if err := json.Unmarshal(b, &file); err != nil {
+		return opt, err
+	}
+	m := file.Model
+	if m == nil {
+		return opt, fmt.Errorf("no model_cfg: not an open_clip config")
+	}
+	headWidth := orDefault(m.Vision.HeadWidth, 64)
+	heads := m.Vision.Width / headWidth
+	if strings.HasPrefix(strings.TrimSpace(string(m.Vision.Layers)), "[") {
+		heads = m.Vision.Width * 32 / headWidth
+	}
+	opt.VisionHeads = orDefault(opt.VisionHeads, max(1, heads))
+	opt.TextHeads = orDefault(opt.TextHeads, orDefault(m.Text.Heads, 8))
+	if opt.Act == "" {
+		opt.Act = "gelu"
+		if m.QuickGELU {
+			opt.Act = "quick_gelu"
+		}
+	}
+	return opt, nil
 }
 
 // hfTowerConfig is the part of a transformers CLIP tower config that shapes

@@ -1,6 +1,7 @@
 package clipmodel
 
 import (
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -85,5 +86,57 @@ func TestInferConfigOfPyTorchParityWeights(t *testing.T) {
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("%s: inferred\n%+v\nwant\n%+v", tag, got, want)
 		}
+	}
+}
+
+// An open_clip folder's open_clip_config.json gives what shapes cannot:
+// heads (with open_clip's defaults) and the activation, GELU unless
+// quick_gelu is set.
+func TestDescribeOpenCLIPFolder(t *testing.T) {
+	weights, err := os.ReadFile(filepath.Join("testdata", "parity_vit.safetensors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, c := range map[string]struct {
+		config         string
+		act            string
+		vHeads, tHeads int
+	}{
+		"LAION-style":  {`{"model_cfg": {"embed_dim": 16, "vision_cfg": {"width": 16, "layers": 2, "head_width": 8}, "text_cfg": {"heads": 2}}}`, "gelu", 2, 2},
+		"OpenAI-style": {`{"model_cfg": {"quick_gelu": true, "vision_cfg": {"width": 16, "layers": 2}, "text_cfg": {}}}`, "quick_gelu", 1, 8},
+		"ResNet pool":  {`{"model_cfg": {"vision_cfg": {"width": 16, "layers": [1, 1, 1, 1], "head_width": 64}}}`, "gelu", 8, 8},
+	} {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "open_clip_model.safetensors"), weights, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "open_clip_config.json"), []byte(c.config), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, opt, err := resolveWeights(dir, InferOptions{})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if opt.Act != c.act || opt.VisionHeads != c.vHeads || opt.TextHeads != c.tHeads {
+			t.Errorf("%s: act %q heads %d/%d, want %q %d/%d", name, opt.Act, opt.VisionHeads, opt.TextHeads, c.act, c.vHeads, c.tHeads)
+		}
+		if name == "LAION-style" {
+			info, err := DescribeWeights(dir, InferOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if info.Config.Text.Act != "gelu" || info.Config.Vision.Heads != 2 || info.Config.Text.Heads != 2 {
+				t.Errorf("described %+v, want GELU and 2 heads in each tower", info.Config)
+			}
+		}
+	}
+	dir := t.TempDir()
+	for name, body := range map[string][]byte{"open_clip_model.safetensors": weights, "open_clip_config.json": []byte(`{"preprocess_cfg": {}}`)} {
+		if err := os.WriteFile(filepath.Join(dir, name), body, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := DescribeWeights(dir, InferOptions{}); err == nil || !strings.Contains(err.Error(), "model_cfg") {
+		t.Errorf("a config without model_cfg: %v", err)
 	}
 }
