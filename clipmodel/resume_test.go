@@ -27,6 +27,7 @@ type resumeFixture struct {
 	viewAug     string  // and its ViewAugment
 	pool        *CaptionPool
 	safe        *SafeSplit
+	ema         float64 // and its EMA
 }
 
 func newResumeFixture(t *testing.T, visionType string) *resumeFixture {
@@ -64,7 +65,7 @@ func (f *resumeFixture) train(t *testing.T, dir string, resume bool, stopAfter i
 	// and at epoch ends (12, 24, 36), so step 17 is between checkpoints.
 	opt := TrainOptions{Epochs: 3, BatchSize: 16, LR: 1e-3, WarmupSteps: 3, WeightDecay: 0.1, ClipNorm: 1,
 		Seed: 11, CheckpointEvery: 5, OutDir: dir, Resume: resume, StopAfter: stopAfter, ViewLoss: f.viewLoss, CaptionLoss: f.captionLoss, CaptionAugment: f.captionAug, ViewAugment: f.viewAug,
-		Pool: f.pool, Safe: f.safe}
+		Pool: f.pool, Safe: f.safe, EMA: f.ema}
 	_, err = Train(m, f.ex, f.im, opt)
 	return err
 }
@@ -153,6 +154,13 @@ func TestResumeIsBitIdentical(t *testing.T) {
 		f.safe = &SafeSplit{WarmupEpochs: 1, Split: topHalf}
 		testResumeIsBitIdentical(t, f)
 	})
+	// The weight average is the checkpoint's model; the live weights ride
+	// along as training state.
+	t.Run("weight average", func(t *testing.T) {
+		f := newResumeFixture(t, "basic_resnet")
+		f.viewLoss, f.ema = 1, 0.9
+		testResumeIsBitIdentical(t, f)
+	})
 	t.Run("strong second views", func(t *testing.T) {
 		f := newResumeFixture(t, "basic_resnet")
 		f.viewLoss, f.captionLoss, f.viewAug = 1, 1, ViewStrong
@@ -203,6 +211,10 @@ func testResumeIsBitIdentical(t *testing.T, f *resumeFixture) {
 	}
 	sameTensors(t, "model", modelA, modelB)
 	sameTensors(t, "optimiser", optA, optB)
+	sameTensors(t, "training state", stA.Extra, stB.Extra)
+	if f.ema > 0 && len(stA.Extra) == 0 {
+		t.Error("a run with a weight average saved no live weights")
+	}
 
 	steps := metricSteps(t, filepath.Join(dirB, MetricsFile))
 	if len(steps) != 36 {

@@ -61,6 +61,10 @@ type TrainOptions struct {
 	// model's. A smaller one costs the tower less (SwAV's multi-crop) and
 	// needs a tower that takes any size (basic_resnet).
 	SecondViewSize int `json:"second_view_size,omitempty"`
+	// EMA > 0 keeps an exponential moving average of the weights with this
+	// decay per step (0.998 averages over about 500 steps); the average is
+	// what epoch evaluations see, checkpoints hold and training returns.
+	EMA float64 `json:"ema,omitempty"`
 	// Pool and Safe are the training-time defenses, RoCLIP's caption pool
 	// and SafeCLIP's safe split (see train_defense.go); nil is off.
 	Pool      *CaptionPool `json:"caption_pool,omitempty"`
@@ -178,6 +182,8 @@ func (o TrainOptions) Validate() error {
 		return fmt.Errorf("view augment must be %q or %q, got %q", ViewSame, ViewStrong, o.ViewAugment)
 	case o.ViewAugment == ViewStrong && o.ViewLoss == 0:
 		return fmt.Errorf("view augment %q shapes the second view of the view loss: set a view loss weight too", ViewStrong)
+	case !(o.EMA >= 0 && o.EMA < 1):
+		return fmt.Errorf("ema decay must be in [0, 1) (0: no weight average), got %g", o.EMA)
 	case o.SecondViewSize < 0 || o.SecondViewSize > 1024:
 		return fmt.Errorf("second view size must be 0 (the model's) or a side in pixels up to 1024, got %d", o.SecondViewSize)
 	case o.SecondViewSize > 0 && o.ViewLoss == 0 && o.CaptionLoss == 0:
@@ -352,6 +358,10 @@ func Train(m *Model, data *Examples, im *Images, opt TrainOptions) (*TrainResult
 	}
 	sched := nn.CosineSchedule{Base: opt.LR, Min: opt.MinLR, Warmup: opt.WarmupSteps, Total: total}
 	params := nn.Tensors(trainable)
+	var average *weightAverage
+	if opt.EMA > 0 {
+		average = newWeightAverage(m, opt.EMA)
+	}
 
 	state := TrainState{Seed: opt.Seed, Model: m.Config, Options: opt}
 	ckptPath := ""
@@ -371,6 +381,14 @@ func Train(m *Model, data *Examples, im *Images, opt TrainOptions) (*TrainResult
 			}
 			if err := nn.LoadStateDict(m, weights, true); err != nil {
 				return nil, fmt.Errorf("resume %s: %w", ckptPath, err)
+			}
+			if (st.Options.EMA > 0) != (opt.EMA > 0) {
+				return nil, fmt.Errorf("resume: checkpoint %s was made with ema %g, this run has ema %g: a checkpoint's weights are the average only when it keeps one", ckptPath, st.Options.EMA, opt.EMA)
+			}
+			if average != nil {
+				if err := average.resume(st, ckptPath); err != nil {
+					return nil, err
+				}
 			}
 			if err := optim.LoadStateDict(optState); err != nil {
 				return nil, fmt.Errorf("resume %s: %w", ckptPath, err)
@@ -516,6 +534,9 @@ func Train(m *Model, data *Examples, im *Images, opt TrainOptions) (*TrainResult
 		optim.Step()
 		g.Reset()
 		state.Step++
+		if average != nil {
+			average.update(state.Step)
+		}
 		state.Epoch = state.Step / stepsPerEpoch
 
 		rate := float64(batch) / time.Since(t0).Seconds()
@@ -531,29 +552,52 @@ func Train(m *Model, data *Examples, im *Images, opt TrainOptions) (*TrainResult
 
 		epochEnd := state.Step%stepsPerEpoch == 0
 		saving := ckptPath != "" && (epochEnd || (opt.CheckpointEvery > 0 && state.Step%opt.CheckpointEvery == 0))
-		if epochEnd || saving || state.Step == total {
+		if err := onAverage(average, epochEnd || saving || state.Step == total, func() error {
 			if err := m.checkEmbeddings(im.Cache, slots, ids[:batch*data.Context], eot[:batch]); err != nil {
-				return nil, fmt.Errorf("train: at step %d (lr %.3g) %w; the last checkpoint is intact", state.Step, lr, err)
+				return fmt.Errorf("train: at step %d (lr %.3g) %w; the last checkpoint is intact", state.Step, lr, err)
 			}
-		}
-		if saving {
-			def.save(&state)
-			if err := SaveCheckpoint(ckptPath, m, optim, state); err != nil {
-				return nil, fmt.Errorf("train: checkpoint: %w", err)
+			if saving {
+				def.save(&state)
+				if average != nil {
+					average.save(&state)
+				}
+				if err := SaveCheckpoint(ckptPath, m, optim, state); err != nil {
+					return fmt.Errorf("train: checkpoint: %w", err)
+				}
 			}
-		}
-		if epochEnd && opt.OnEpoch != nil {
-			if err := opt.OnEpoch(epoch+1, m); err != nil {
-				return nil, err
+			if epochEnd && opt.OnEpoch != nil {
+				return opt.OnEpoch(epoch+1, m)
 			}
+			return nil
+		}); err != nil {
+			return nil, err
 		}
 		if opt.StopAfter > 0 && state.Step >= opt.StopAfter && state.Step < total {
 			return nil, ErrStopped
 		}
 	}
+	if average != nil {
+		average.swapIn() // the run's model is the average
+	}
 	res.Steps = state.Step
 	res.Duration = time.Since(start)
 	return res, nil
+}
+
+// onAverage runs do (the finite check, the checkpoint and the epoch
+// callback) when due, on the weight average when the run keeps one: that
+// is the model they check, save and measure. The live weights come back
+// before training goes on.
+func onAverage(average *weightAverage, due bool, do func() error) error {
+	if !due {
+		return nil
+	}
+	if average == nil {
+		return do()
+	}
+	average.swapIn()
+	defer average.swapOut()
+	return do()
 }
 
 // checkEmbeddings embeds one batch and fails on NaN or Inf. A finite loss
