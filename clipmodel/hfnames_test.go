@@ -107,3 +107,35 @@ func TestHuggingFaceNamesRoundTrip(t *testing.T) {
 		t.Error("a q projection without its k and v was accepted")
 	}
 }
+
+// A folder laid out as transformers saves CLIPModel, written by
+// make_hf_folder.py from the PyTorch parity model with its own renaming,
+// infers the parity config (each tower's activation included) and gives
+// PyTorch's embeddings.
+func TestHuggingFaceFolderMatchesPyTorch(t *testing.T) {
+	dir := filepath.Join("testdata", "parity_vit_hf")
+	info, err := DescribeWeights(dir, InferOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, io := loadParity(t, "vit")
+	want := ref.Config
+	want.Name, want.Comment = "", ""
+	if !reflect.DeepEqual(info.Config, want) {
+		t.Fatalf("inferred from the folder\n%+v\nwant the parity config\n%+v", info.Config, want)
+	}
+	m, err := New(info.Config, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := LoadWeightsFile(m, dir); err != nil {
+		t.Fatal(err)
+	}
+	nn.SetTraining(m, false)
+	ids, eot := parityTokens(t, io["ids"])
+	g := autograd.NewTape()
+	g.SetNoGrad(true)
+	img := io["images"]
+	expectClose(t, "Hugging Face image embeddings", m.EncodeImages(g, autograd.New(img.Data, img.Shape...)), io["image_embeds"])
+	expectClose(t, "Hugging Face text embeddings", m.EncodeTexts(g, ids, eot), io["text_embeds"])
+}

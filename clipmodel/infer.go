@@ -1,6 +1,7 @@
 package clipmodel
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"github.com/mmpoison/mmpoison/nn/torchfile"
@@ -18,7 +19,9 @@ import (
 // InferOptions are what a state dict's shapes cannot tell.
 type InferOptions struct {
 	// Act is both towers' activation; "" means quick_gelu, OpenAI's.
-	Act string
+	// VisionAct, when set, is the image tower's instead (a Hugging Face
+	// config names each tower's).
+	Act, VisionAct string
 	// VisionHeads and TextHeads override OpenAI's rule: width/64 for the
 	// Transformers, width·32/64 for the ResNet's attention pool.
 	VisionHeads, TextHeads int
@@ -73,7 +76,7 @@ func InferConfig(shapes map[string][]int, opt InferOptions) (Config, error) {
 			Layers:    []int{countBlocks(shapes, "visual.transformer.resblocks.")},
 			Heads:     orDefault(opt.VisionHeads, width/64),
 			MLPRatio:  mlpRatio(shapes, "visual.transformer.resblocks.0.mlp.c_fc.weight", width),
-			Act:       act,
+			Act:       cmp.Or(opt.VisionAct, act),
 			PatchBias: shapes["visual.conv1.bias"] != nil,
 			NoLNPre:   shapes["visual.ln_pre.weight"] == nil,
 		}
@@ -252,7 +255,7 @@ func resolveWeights(path string, opt InferOptions) (string, InferOptions, error)
 	opt.TextHeads = orDefault(opt.TextHeads, hf.Text.Heads)
 	opt.VisionHeads = orDefault(opt.VisionHeads, hf.Vision.Heads)
 	if opt.Act == "" {
-		opt.Act = hf.Text.Act
+		opt.Act, opt.VisionAct = hf.Text.Act, cmp.Or(opt.VisionAct, hf.Vision.Act)
 	}
 	return path, opt, nil
 }
