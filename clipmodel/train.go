@@ -21,6 +21,12 @@ import (
 // field means its default (see withDefaults).
 type TrainOptions struct {
 	Epochs      int     `json:"epochs"`
+	// ScheduleEpochs > Epochs stretches the learning-rate schedule over
+	// that many epochs and stops at Epochs, so the run ends on a raised
+	// rate, not the floor: a truncated cosine. With EMA the average then
+	// spans iterates that still move, which on Flickr8k generalises better
+	// than the settled end of a full cosine. 0 is Epochs.
+	ScheduleEpochs int `json:"schedule_epochs,omitempty"`
 	BatchSize   int     `json:"batch_size"`
 	LR          float64 `json:"lr"`
 	MinLR       float64 `json:"min_lr"`
@@ -147,6 +153,11 @@ func (o TrainOptions) augment() *vision.Augment {
 	return &vision.Augment{ScaleLo: o.CropScale, ScaleHi: vision.TrainScaleHi, Flip: o.Flip, Jitter: o.Jitter}
 }
 
+// scheduleEpochs is the length of the learning-rate schedule in epochs.
+func (o TrainOptions) scheduleEpochs() int {
+	return max(o.ScheduleEpochs, o.Epochs)
+}
+
 // secondViewAugment is the augmentation of the second view.
 func (o TrainOptions) secondViewAugment() *vision.Augment {
 	if o.ViewAugment == ViewStrong {
@@ -162,6 +173,8 @@ func (o TrainOptions) Validate() error {
 	switch {
 	case o.Epochs < 1:
 		return fmt.Errorf("epochs must be at least 1, got %d", o.Epochs)
+	case o.ScheduleEpochs != 0 && o.ScheduleEpochs < o.Epochs:
+		return fmt.Errorf("schedule epochs (%d) must be 0 or at least the %d epochs trained", o.ScheduleEpochs, o.Epochs)
 	case o.BatchSize < 2:
 		return fmt.Errorf("batch size must be at least 2 (a contrastive batch needs negatives), got %d", o.BatchSize)
 	case !(o.LR > 0) || math.IsInf(o.LR, 0):
@@ -356,7 +369,7 @@ func Train(m *Model, data *Examples, im *Images, opt TrainOptions) (*TrainResult
 	if err != nil {
 		return nil, err
 	}
-	sched := nn.CosineSchedule{Base: opt.LR, Min: opt.MinLR, Warmup: opt.WarmupSteps, Total: total}
+	sched := nn.CosineSchedule{Base: opt.LR, Min: opt.MinLR, Warmup: opt.WarmupSteps, Total: stepsPerEpoch * opt.scheduleEpochs()}
 	params := nn.Tensors(trainable)
 	var average *weightAverage
 	if opt.EMA > 0 {

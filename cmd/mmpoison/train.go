@@ -81,6 +81,7 @@ func (t *trainFlags) register(fs *flag.FlagSet, epochs int) {
 	fs.StringVar(&o.Captions, "captions", d.Captions, "pairs per epoch: all (every caption) or one (each image once, with a random caption)")
 	fs.Float64Var(&o.ViewLoss, "view-loss", 0, "weight of a contrast between two augmented views of each image (SLIP's image term; 0: off, 1 is SLIP's; doubles the image tower's work)")
 	fs.StringVar(&o.ViewAugment, "view-augment", d.ViewAugment, "the second view of --view-loss: same (drawn like the first) or strong (SimCLR's colour distortion; it then meets only the first view, not the captions)")
+	fs.IntVar(&o.ScheduleEpochs, "schedule-epochs", 0, "decay the learning rate over this many epochs but stop after --epochs: a truncated cosine (0: --epochs)")
 	fs.Float64Var(&o.EMA, "ema", 0, "keep an exponential moving average of the weights with this decay per step (e.g. 0.998); evaluations, checkpoints and the final model use it (0: off)")
 	fs.IntVar(&o.SecondViewSize, "second-view-size", 0, "side in pixels of the second view of --view-loss or --caption-loss (0: the model's); smaller is cheaper (SwAV's multi-crop; basic_resnet towers only)")
 	fs.Float64Var(&o.CaptionLoss, "caption-loss", 0, "weight of a contrast between two captions of each image, the second trained against a second view (the text side of --view-loss; 0: off)")
