@@ -20,31 +20,31 @@ import (
 // TrainOptions are the settings of one training run. The zero value of a
 // field means its default (see withDefaults).
 type TrainOptions struct {
-	Epochs int `json:"epochs"`
+	Epochs      int     `json:"epochs"`
+	BatchSize   int     `json:"batch_size"`
+	LR          float64 `json:"lr"`
+	MinLR       float64 `json:"min_lr"`
+	WarmupSteps int     `json:"warmup_steps"`
+	WeightDecay float64 `json:"weight_decay"`
+	Beta1       float64 `json:"beta1"`
+	Beta2       float64 `json:"beta2"`
+	Eps         float64 `json:"eps"`
+	ClipNorm    float64 `json:"clip_norm"`            // 0: no clipping
+	Freeze      string  `json:"freeze,omitempty"`     // "", "image" or "text": that tower is not trained
+	NoAugment   bool    `json:"no_augment,omitempty"` // no augmentation at all
+	CropScale   float64 `json:"crop_scale,omitempty"` // smallest area fraction of the random resized crop; 0: the paper's 0.9
+	Flip        bool    `json:"flip,omitempty"`       // random horizontal flips
+	Jitter      float64 `json:"jitter,omitempty"`     // colour jitter strength (brightness, contrast, saturation), 0: none
+	// Captions chooses an epoch's pairs: "all" (default) takes every
+	// caption of every image once; "one" takes each image once, with one
+	// of its captions drawn afresh each epoch, so no batch holds an image twice.
+	Captions string `json:"captions,omitempty"`
 	// ScheduleEpochs > Epochs stretches the learning-rate schedule over
 	// that many epochs and stops at Epochs, so the run ends on a raised
 	// rate, not the floor: a truncated cosine. With EMA the average then
 	// spans iterates that still move, which on Flickr8k generalises better
 	// than the settled end of a full cosine. 0 is Epochs.
-	ScheduleEpochs int     `json:"schedule_epochs,omitempty"`
-	BatchSize      int     `json:"batch_size"`
-	LR             float64 `json:"lr"`
-	MinLR          float64 `json:"min_lr"`
-	WarmupSteps    int     `json:"warmup_steps"`
-	WeightDecay    float64 `json:"weight_decay"`
-	Beta1          float64 `json:"beta1"`
-	Beta2          float64 `json:"beta2"`
-	Eps            float64 `json:"eps"`
-	ClipNorm       float64 `json:"clip_norm"`            // 0: no clipping
-	Freeze         string  `json:"freeze,omitempty"`     // "", "image" or "text": that tower is not trained
-	NoAugment      bool    `json:"no_augment,omitempty"` // no augmentation at all
-	CropScale      float64 `json:"crop_scale,omitempty"` // smallest area fraction of the random resized crop; 0: the paper's 0.9
-	Flip           bool    `json:"flip,omitempty"`       // random horizontal flips
-	Jitter         float64 `json:"jitter,omitempty"`     // colour jitter strength (brightness, contrast, saturation), 0: none
-	// Captions chooses an epoch's pairs: "all" (default) takes every
-	// caption of every image once; "one" takes each image once, with one
-	// of its captions drawn afresh each epoch, so no batch holds an image twice.
-	Captions string `json:"captions,omitempty"`
+	ScheduleEpochs int `json:"schedule_epochs,omitempty"`
 	// ViewLoss > 0 draws two augmented views of each image per step and
 	// adds this weight times their InfoNCE (see Model.TwoViewLoss); the
 	// image tower then does twice the work per pair.
