@@ -29,12 +29,17 @@ func (g *Tape) Conv2d(x, w, b *Tensor, stride, pad int) *Tensor {
 	if convUseGrouped(&geo) {
 		return g.conv2dGrouped(x, w, b, &geo) // conv_small.go
 	}
-	if winogradFits(g, &geo, w.Shape[0]) {
+	if g.convAlgorithm(&geo, x.Shape[0], w.Shape[0], b != nil) == convWinograd {
 		return g.conv2dWinograd(x, w, b) // conv_winograd.go
 	}
+	return g.conv2dDirect(x, w, b, &geo)
+}
+
+// conv2dDirect is Conv2d by im2col bands and GEMM.
+func (g *Tape) conv2dDirect(x, w, b *Tensor, geo *conv.Geom) *Tensor {
 	n, o := x.Shape[0], w.Shape[0]
 	out := g.NewTensor(n, o, geo.OH, geo.OW)
-	plan := newConvPlan(n, &geo)
+	plan := newConvPlan(n, geo)
 	var cols [][]float32
 	if !geo.Direct {
 		cols = plan.taskBuffers(g, plan.bandSize())
@@ -60,7 +65,7 @@ func (g *Tape) Conv2d(x, w, b *Tensor, stride, pad int) *Tensor {
 		bands(geo.OH, plan.band, func(y0, y1 int) {
 			width := (y1 - y0) * geo.OW
 			col := cols[task][:geo.ColRows*width]
-			conv.Im2col(col, xi, &geo, y0, y1)
+			conv.Im2col(col, xi, geo, y0, y1)
 			g.gemm(false, false, o, width, geo.ColRows, 1, w.Data, geo.ColRows, col, width, beta, y[y0*geo.OW:], plane)
 		})
 	})

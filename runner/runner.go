@@ -16,6 +16,7 @@ import (
 	"github.com/mmpoison/mmpoison/dataset"
 	"github.com/mmpoison/mmpoison/experiments"
 	"github.com/mmpoison/mmpoison/internal/parallel"
+	"github.com/mmpoison/mmpoison/internal/tune"
 	"github.com/mmpoison/mmpoison/simd"
 )
 
@@ -127,6 +128,9 @@ type RunInfo struct {
 	Shard     string            `json:"shard,omitempty"`
 	Started   string            `json:"started"`
 	StageTime map[string]string `json:"stage_seconds,omitempty"`
+	// Plan is the algorithms chosen by timing (package tune); pin a rerun
+	// to them with MMPOISON_PLAN=run.json.
+	Plan tune.Record `json:"plan"`
 }
 
 // Run trains (or loads) the clean model, runs every job of this shard that
@@ -170,6 +174,7 @@ func (r *Runner) Run(version string) error {
 			return err
 		}
 	}
+	info.Plan = tune.Current().Record()
 	info.StageTime = map[string]string{}
 	for k, d := range r.times {
 		info.StageTime[k] = fmt.Sprintf("%.1f", d.Seconds())

@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/mmpoison/mmpoison/internal/tune"
 	"github.com/mmpoison/mmpoison/simd"
 )
 
@@ -35,6 +36,7 @@ var commands = map[string]*command{}
 func register(c *command) { commands[c.name] = c }
 
 func main() {
+	tune.Current().SetLog(func(format string, args ...any) { fmt.Fprintf(os.Stderr, format+"\n", args...) })
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 

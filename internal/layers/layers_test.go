@@ -13,8 +13,8 @@ const module = "github.com/mmpoison/mmpoison/"
 // bottom so that loading data needs no encoder code.
 var layer = map[string]int{
 	"internal/parallel": 0, "internal/cputime": 0, "internal/progress": 0, "vision/rgb": 0,
-	"simd":           1,
-	"conv":           2,
+	"simd": 1,
+	"conv": 2, "internal/tune": 2,
 	"autograd":       3,
 	"nn/safetensors": 4, "nn": 5, "nn/torchfile": 5,
 	"vision": 6, "text": 6, "dataset": 6,
