@@ -12,7 +12,7 @@ import (
 
 // The shipped configs parse and expand to the grids their result pages describe.
 func TestShippedConfigsExpand(t *testing.T) {
-	want := map[string]int{"coco-mini.json": 5, "fashion.json": 10, "flickr8k.json": 21, "flickr8k-poison10.json": 1, "flickr8k-twoview.json": 13, "flickr8k-quick.json": 2, "flickr8k-tiny.json": 8, "fashion-heatmap.json": 12, "flickr8k-heatmap.json": 6}
+	want := map[string]int{"coco-mini.json": 5, "fashion.json": 10, "flickr8k.json": 21, "flickr8k-vit.json": 9, "flickr8k-poison10.json": 1, "flickr8k-twoview.json": 13, "flickr8k-quick.json": 2, "flickr8k-tiny.json": 8, "fashion-heatmap.json": 12, "flickr8k-heatmap.json": 6}
 	for name, n := range want {
 		cfg, err := runner.LoadConfig(filepath.Join("..", "..", "configs", name))
 		if err != nil {
