@@ -11,6 +11,7 @@ import (
 	"github.com/mmpoison/mmpoison/autograd"
 	"github.com/mmpoison/mmpoison/clipmodel"
 	"github.com/mmpoison/mmpoison/internal/parallel"
+	"github.com/mmpoison/mmpoison/internal/tune"
 	"github.com/mmpoison/mmpoison/nn"
 	"github.com/mmpoison/mmpoison/simd"
 
@@ -47,6 +48,7 @@ type TrainResult struct {
 	Precision   string    `json:"precision"`
 	Threads     int       `json:"threads"`
 	SIMD        string    `json:"simd"`
+	Plan        string    `json:"plan"` // how convolution algorithms were chosen (package tune)
 	Batch       int       `json:"batch"`
 	Params      int       `json:"params"`
 	StepSeconds []float64 `json:"step_s"`
@@ -97,7 +99,7 @@ func RunTrain(opts TrainOptions, w io.Writer, asJSON bool) (*TrainResult, error)
 	ids, eot := randomTokens(rng, batch, cfg.Text.ContextLength, cfg.Text.VocabSize)
 
 	res := &TrainResult{Arch: label(opts.Arch, cfg), Precision: precision, Threads: parallel.Threads(), SIMD: simd.Active().String(),
-		Batch: batch, Params: countParams(params)}
+		Plan: tune.Current().Mode().String(), Batch: batch, Params: countParams(params)}
 	g := autograd.NewTape()
 	g.SetReleaseData(true) // only the loss is read after Backward
 	if precision == "bf16" {
@@ -223,8 +225,8 @@ func writeTrainResult(w io.Writer, r *TrainResult, asJSON bool) error {
 		_, err = fmt.Fprintf(w, "%s\n", line)
 		return err
 	}
-	_, err := fmt.Fprintf(w, "mmpoison arch=%s precision=%s threads=%d simd=%s batch=%d params=%.2fM\nstep_s %s\nloss first=%.4f last=%.4f\nRESULT arch=%s precision=%s median_step_s=%.3f median_step_cpu_s=%.3f pairs_per_s=%.1f peak_rss_MiB=%s\n",
-		r.Arch, r.Precision, r.Threads, r.SIMD, r.Batch, float64(r.Params)/1e6, formatSeconds(r.StepSeconds),
+	_, err := fmt.Fprintf(w, "mmpoison arch=%s precision=%s threads=%d simd=%s plan=%s batch=%d params=%.2fM\nstep_s %s\nloss first=%.4f last=%.4f\nRESULT arch=%s precision=%s median_step_s=%.3f median_step_cpu_s=%.3f pairs_per_s=%.1f peak_rss_MiB=%s\n",
+		r.Arch, r.Precision, r.Threads, r.SIMD, r.Plan, r.Batch, float64(r.Params)/1e6, formatSeconds(r.StepSeconds),
 		r.LossFirst, r.LossLast, r.Arch, r.Precision, r.MedianStepS, r.MedianStepCPUS, r.PairsPerS, formatRSS(r.PeakRSSMB))
 	return err
 }
