@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/bits"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"github.com/mmpoison/mmpoison/conv"
@@ -42,20 +43,51 @@ func (g *Tape) convAlgorithm(geo *conv.Geom, n, o int, bias bool) string {
 	if plan.Mode() == tune.Static {
 		return builtin
 	}
-	pass := "train"
-	if g.NoGrad() {
-		pass = "infer"
-	}
 	// Batches round up to a power of two, so a ragged last batch shares
 	// its run's choice.
-	key := fmt.Sprintf("conv3x3 c%d o%d %dx%d n%d %s %s t%d", geo.C, o, geo.H, geo.W, 1<<bits.Len(uint(n-1)), g.precision, pass, parallel.Threads())
+	class := convClass{plan, geo.C, o, geo.H, geo.W, 1 << bits.Len(uint(n-1)), g.precision, !g.NoGrad(), parallel.Threads()}
+	convChoices.Lock()
+	alg, ok := convChoices.m[class]
+	convChoices.Unlock()
+	if ok {
+		return alg
+	}
 	var timer *convTimer
-	return plan.Choose(key, builtin, []string{convDirect, convWinograd}, func(alg string) time.Duration {
+	alg = plan.Choose(class.key(), builtin, []string{convDirect, convWinograd}, func(alg string) time.Duration {
 		if timer == nil {
-			timer = newConvTimer(g.precision, !g.NoGrad(), n, geo.C, o, geo.H, geo.W, bias)
+			timer = newConvTimer(g.precision, class.train, n, geo.C, o, geo.H, geo.W, bias)
 		}
 		return timer.run(alg)
 	})
+	convChoices.Lock()
+	convChoices.m[class] = alg
+	convChoices.Unlock()
+	return alg
+}
+
+// convClass is a Conv2d shape class of one plan. convChoices remembers each
+// class's choice so that the training step looks it up without building the
+// plan's string key.
+type convClass struct {
+	plan          *tune.Plan
+	c, o, h, w, n int
+	precision     Precision
+	train         bool
+	threads       int
+}
+
+var convChoices = struct {
+	sync.Mutex
+	m map[convClass]string
+}{m: map[convClass]string{}}
+
+// key is the class's name in the plan (and its cache file and run.json).
+func (k convClass) key() string {
+	pass := "infer"
+	if k.train {
+		pass = "train"
+	}
+	return fmt.Sprintf("conv3x3 c%d o%d %dx%d n%d %s %s t%d", k.c, k.o, k.h, k.w, k.n, k.precision, pass, k.threads)
 }
 
 // convTimer times one layer shape's forward (and backward, dX and dW) on

@@ -91,3 +91,21 @@ func TestConvPlanKeysSeparateInference(t *testing.T) {
 		t.Fatalf("plan keys %v, want one inference class", keys)
 	}
 }
+
+// Once a class is chosen, the training step looks the choice up without
+// allocating.
+func TestConvChoiceLookupDoesNotAllocate(t *testing.T) {
+	old := tune.SetCurrent(tune.NewPinned(nil))
+	defer tune.SetCurrent(old)
+	g := NewTape()
+	geo := conv.NewGeom(32, 8, 8, 3, 3, 1, 1)
+	want := g.convAlgorithm(&geo, 4, 32, false)
+	allocs := testing.AllocsPerRun(100, func() {
+		if got := g.convAlgorithm(&geo, 4, 32, false); got != want {
+			t.Fatalf("choice changed from %s to %s", want, got)
+		}
+	})
+	if allocs != 0 {
+		t.Fatalf("a known class's lookup allocates %.1f times", allocs)
+	}
+}

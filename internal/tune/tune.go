@@ -19,11 +19,14 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/mmpoison/mmpoison/internal/atomicfile"
 )
 
 // Mode is how a Plan makes a choice it does not hold yet.
@@ -116,7 +119,7 @@ func (p *Plan) SetLog(logf func(format string, args ...any)) {
 func (p *Plan) Choose(key, builtin string, candidates []string, timeOf func(candidate string) time.Duration) string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if c, ok := p.choices[key]; ok && contains(candidates, c) {
+	if c, ok := p.choices[key]; ok && slices.Contains(candidates, c) {
 		return c
 	}
 	if p.mode != Measured || len(candidates) < 2 {
@@ -124,7 +127,7 @@ func (p *Plan) Choose(key, builtin string, candidates []string, timeOf func(cand
 	}
 	if p.cache != "" { // another process sharing the cache may have chosen meanwhile
 		if got, err := readChoices(p.cache); err == nil {
-			if c, ok := got[key]; ok && contains(candidates, c) {
+			if c, ok := got[key]; ok && slices.Contains(candidates, c) {
 				p.choices[key] = c
 				return c
 			}
@@ -191,15 +194,6 @@ func formatTimes(candidates []string, times map[string]time.Duration) string {
 	return s
 }
 
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
-}
-
 // cacheFormat is the cache file's content.
 type cacheFormat struct {
 	Note    string            `json:"note"`
@@ -232,22 +226,7 @@ func (p *Plan) save() error {
 	if err := os.MkdirAll(filepath.Dir(p.cache), 0o755); err != nil {
 		return fmt.Errorf("tune cache %s: %w", p.cache, err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(p.cache), ".tune-*")
-	if err != nil {
-		return fmt.Errorf("tune cache %s: %w", p.cache, err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(append(body, '\n')); err != nil {
-		tmp.Close()
-		return fmt.Errorf("tune cache %s: %w", p.cache, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("tune cache %s: %w", p.cache, err)
-	}
-	if err := os.Rename(tmp.Name(), p.cache); err != nil {
-		return fmt.Errorf("tune cache %s: %w", p.cache, err)
-	}
-	return nil
+	return atomicfile.Write(p.cache, append(body, '\n'))
 }
 
 // readChoices reads a cache file, a run.json (its "plan" field) or a bare
