@@ -1,6 +1,9 @@
 package autograd
 
-import "fmt"
+import (
+	"fmt"
+	"github.com/mmpoison/mmpoison/internal/hugepages"
+)
 
 // Tape records operations for one forward pass and runs them backwards.
 //
@@ -165,7 +168,7 @@ func (g *Tape) GradOf(t *Tensor) []float32 {
 			return t.Grad
 		}
 		if t.leaf {
-			t.Grad = make([]float32, len(t.Data))
+			t.Grad = hugepages.Floats(len(t.Data))
 		} else {
 			t.Grad = g.Alloc(numel(t.Shape)) // Data may be paged out (tape_paging.go)
 		}

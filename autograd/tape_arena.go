@@ -1,5 +1,7 @@
 package autograd
 
+import "github.com/mmpoison/mmpoison/internal/hugepages"
+
 // arena hands out large buffers as ranges of a few big chunks, first
 // coalescing neighbouring free ranges. A step allocates its activations
 // in order and Backward frees them in reverse, so the ranges freed by late
@@ -35,7 +37,7 @@ func (a *arena) alloc(n int) (buf []float32, chunk, off int) {
 		}
 	}
 	if best < 0 {
-		a.chunks = append(a.chunks, make([]float32, max(n, arenaChunkFloats)))
+		a.chunks = append(a.chunks, hugepages.Floats(max(n, arenaChunkFloats)))
 		best = len(a.chunks) - 1
 		a.free = append(a.free, []span{{0, len(a.chunks[best])}})
 		bestSpan = 0

@@ -10,6 +10,7 @@ package autograd
 
 import (
 	"fmt"
+	"github.com/mmpoison/mmpoison/internal/hugepages"
 	"math"
 )
 
@@ -40,7 +41,7 @@ func New(data []float32, shape ...int) *Tensor {
 }
 
 // Zeros is a leaf tensor of zeros.
-func Zeros(shape ...int) *Tensor { return New(make([]float32, numel(shape)), shape...) }
+func Zeros(shape ...int) *Tensor { return New(hugepages.Floats(numel(shape)), shape...) }
 
 // Param is a zero-filled leaf tensor that requires gradients (a trainable parameter).
 func Param(shape ...int) *Tensor {

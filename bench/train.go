@@ -58,9 +58,14 @@ type TrainResult struct {
 	StepCPUS       []float64 `json:"step_cpu_s"`
 	MedianStepCPUS float64   `json:"median_step_cpu_s"`
 	PairsPerS      float64   `json:"pairs_per_s"`
-	PeakRSSMB      *float64  `json:"peak_rss_mb"` // null where the OS does not report it
-	LossFirst      float64   `json:"loss_first"`
-	LossLast       float64   `json:"loss_last"`
+	// SystemShare is the kernel's part of the timed steps' CPU time and
+	// FaultsPerStep their median minor page faults: a step that reuses its
+	// memory has neither.
+	SystemShare   float64  `json:"system_share"`
+	FaultsPerStep int64    `json:"faults_per_step"`
+	PeakRSSMB     *float64 `json:"peak_rss_mb"` // null where the OS does not report it
+	LossFirst     float64  `json:"loss_first"`
+	LossLast      float64  `json:"loss_last"`
 }
 
 // RunTrain times full training steps (forward, InfoNCE loss, backward,
@@ -105,27 +110,35 @@ func RunTrain(opts TrainOptions, w io.Writer, asJSON bool) (*TrainResult, error)
 	if precision == "bf16" {
 		g.SetPrecision(autograd.BF16)
 	}
+	var timed cputime.Usage
+	var faults []float64
 	for i := 0; i < opts.Warmup+steps; i++ {
-		t0, cpu0 := time.Now(), cputime.Seconds()
+		t0, use0 := time.Now(), cputime.Now()
 		g.Reset() // returns last step's buffers to the pool: no per-step growth
 		loss := m.Loss(g, images, ids, eot)
 		optim.ZeroGrad()
 		g.Backward(loss)
 		optim.Step()
-		dt, cpu := time.Since(t0).Seconds(), cputime.Seconds()-cpu0
+		dt, use := time.Since(t0).Seconds(), cputime.Now().Sub(use0)
 		if i == 0 {
 			res.LossFirst = float64(loss.Item())
 		}
 		res.LossLast = float64(loss.Item())
 		if i >= opts.Warmup {
 			res.StepSeconds = append(res.StepSeconds, dt)
-			res.StepCPUS = append(res.StepCPUS, cpu)
+			res.StepCPUS = append(res.StepCPUS, use.User+use.System)
+			timed.User, timed.System = timed.User+use.User, timed.System+use.System
+			faults = append(faults, float64(use.MinorFaults))
 		}
 	}
 	g.Reset()
 	res.MedianStepS = median(res.StepSeconds)
 	res.MedianStepCPUS = median(res.StepCPUS)
 	res.PairsPerS = float64(batch) / res.MedianStepS
+	if cpu := timed.User + timed.System; cpu > 0 {
+		res.SystemShare = timed.System / cpu
+	}
+	res.FaultsPerStep = int64(median(faults))
 	res.PeakRSSMB = PeakRSSMB()
 	return res, writeTrainResult(w, res, asJSON)
 }
@@ -225,8 +238,8 @@ func writeTrainResult(w io.Writer, r *TrainResult, asJSON bool) error {
 		_, err = fmt.Fprintf(w, "%s\n", line)
 		return err
 	}
-	_, err := fmt.Fprintf(w, "mmpoison arch=%s precision=%s threads=%d simd=%s plan=%s batch=%d params=%.2fM\nstep_s %s\nloss first=%.4f last=%.4f\nRESULT arch=%s precision=%s median_step_s=%.3f median_step_cpu_s=%.3f pairs_per_s=%.1f peak_rss_MiB=%s\n",
+	_, err := fmt.Fprintf(w, "mmpoison arch=%s precision=%s threads=%d simd=%s plan=%s batch=%d params=%.2fM\nstep_s %s\nloss first=%.4f last=%.4f\nRESULT arch=%s precision=%s median_step_s=%.3f median_step_cpu_s=%.3f pairs_per_s=%.1f system_share=%.3f faults_per_step=%d peak_rss_MiB=%s\n",
 		r.Arch, r.Precision, r.Threads, r.SIMD, r.Plan, r.Batch, float64(r.Params)/1e6, formatSeconds(r.StepSeconds),
-		r.LossFirst, r.LossLast, r.Arch, r.Precision, r.MedianStepS, r.MedianStepCPUS, r.PairsPerS, formatRSS(r.PeakRSSMB))
+		r.LossFirst, r.LossLast, r.Arch, r.Precision, r.MedianStepS, r.MedianStepCPUS, r.PairsPerS, r.SystemShare, r.FaultsPerStep, formatRSS(r.PeakRSSMB))
 	return err
 }

@@ -58,6 +58,12 @@ func TestRunTrainJSON(t *testing.T) {
 		if pps, _ := got["pairs_per_s"].(float64); !(pps > 0) || math.IsInf(pps, 0) {
 			t.Errorf("%s: pairs_per_s = %v", arch, got["pairs_per_s"])
 		}
+		if share, ok := got["system_share"].(float64); !ok || share < 0 || share > 1 {
+			t.Errorf("%s: system_share = %v, want a fraction", arch, got["system_share"])
+		}
+		if f, ok := got["faults_per_step"].(float64); !ok || f < 0 {
+			t.Errorf("%s: faults_per_step = %v", arch, got["faults_per_step"])
+		}
 		if _, err := os.Stat("/proc/self/status"); err == nil {
 			if rss, _ := got["peak_rss_mb"].(float64); !(rss > 1) {
 				t.Errorf("%s: peak_rss_mb = %v on a system with /proc", arch, got["peak_rss_mb"])
@@ -76,7 +82,7 @@ func TestRunTrainText(t *testing.T) {
 	if _, err := RunTrain(TrainOptions{Arch: "vit", Steps: 1, Batch: 2, Model: shrunkConfig(t, "vit")}, &out, false); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"step_s ", "RESULT arch=vit precision=fp32 ", "median_step_cpu_s=", "pairs_per_s=", "peak_rss_MiB="} {
+	for _, want := range []string{"step_s ", "RESULT arch=vit precision=fp32 ", "median_step_cpu_s=", "pairs_per_s=", "system_share=", "faults_per_step=", "peak_rss_MiB="} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("text output lacks %q:\n%s", want, out.String())
 		}

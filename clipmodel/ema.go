@@ -2,6 +2,7 @@ package clipmodel
 
 import (
 	"fmt"
+	"github.com/mmpoison/mmpoison/internal/hugepages"
 
 	"github.com/mmpoison/mmpoison/autograd"
 	"github.com/mmpoison/mmpoison/nn"
@@ -28,7 +29,7 @@ func newWeightAverage(m *Model, decay float64) *weightAverage {
 	a := &weightAverage{decay: decay, state: nn.StateList(m)}
 	for _, n := range a.state {
 		a.avg = append(a.avg, append([]float32(nil), n.Tensor.Data...))
-		a.held = append(a.held, make([]float32, len(n.Tensor.Data)))
+		a.held = append(a.held, hugepages.Floats(len(n.Tensor.Data)))
 	}
 	return a
 }

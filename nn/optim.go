@@ -2,6 +2,7 @@ package nn
 
 import (
 	"fmt"
+	"github.com/mmpoison/mmpoison/internal/hugepages"
 	"sort"
 	"strings"
 
@@ -80,7 +81,7 @@ func (s *slot) active() bool { return s.p.RequiresGrad() && s.p.HasGrad() }
 func (s *slot) ensure() {
 	for k := range s.bufs {
 		if s.bufs[k] == nil {
-			s.bufs[k] = make([]float32, len(s.p.Data))
+			s.bufs[k] = hugepages.Floats(len(s.p.Data))
 		}
 	}
 }

@@ -8,10 +8,16 @@ import "syscall"
 // machine it measures a benchmark's work better than wall time, which also
 // counts time spent waiting for other processes.
 func Seconds() float64 {
+	u := Now()
+	return u.User + u.System
+}
+
+// Now is the process's resource use so far.
+func Now() Usage {
 	var ru syscall.Rusage
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
+		return Usage{}
 	}
 	tv := func(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)/1e6 }
-	return tv(ru.Utime) + tv(ru.Stime)
+	return Usage{User: tv(ru.Utime), System: tv(ru.Stime), MinorFaults: int64(ru.Minflt)}
 }

@@ -12,7 +12,7 @@ const module = "github.com/mmpoison/mmpoison/"
 // package may import only packages of a lower rank. vision/rgb sits at the
 // bottom so that loading data needs no encoder code.
 var layer = map[string]int{
-	"internal/parallel": 0, "internal/cputime": 0, "internal/atomicfile": 0, "internal/progress": 0, "vision/rgb": 0,
+	"internal/parallel": 0, "internal/cputime": 0, "internal/atomicfile": 0, "internal/progress": 0, "internal/hugepages": 0, "vision/rgb": 0,
 	"simd": 1,
 	"conv": 2, "internal/tune": 2,
 	"autograd":       3,
