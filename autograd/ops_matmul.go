@@ -106,10 +106,12 @@ func (g *Tape) Linear(x, w, b *Tensor) *Tensor {
 	out := &Tensor{Data: g.AllocNoZero(rows * nOut), Shape: shape}
 	xd, wd, y := x.Data, w.Data, out.Data
 	beta := float32(0)
-	if b != nil {
-		for r := range rows {
-			copy(y[r*nOut:(r+1)*nOut], b.Data)
-		}
+	if b != nil { // the GEMM accumulates onto the bias rows
+		parallel.For(rows, max(1, 1<<14/max(nOut, 1)), func(lo, hi int) {
+			for r := lo; r < hi; r++ {
+				copy(y[r*nOut:(r+1)*nOut], b.Data)
+			}
+		})
 		beta = 1
 	}
 	g.gemm(false, true, rows, nOut, nIn, 1, xd, nIn, wd, nIn, beta, y, nOut)

@@ -44,8 +44,6 @@ func (g *Tape) GELU(a *Tensor) *Tensor { return g.unary(uGELU, a) }
 // QuickGELU is OpenAI CLIP's approximation a·σ(1.702a).
 func (g *Tape) QuickGELU(a *Tensor) *Tensor { return g.unary(uQuickGELU, a) }
 
-const quickGELUScale = 1.702
-
 func (g *Tape) unary(kind unaryKind, a *Tensor) *Tensor {
 	return g.unaryTo(kind, a, g.AllocNoZero(len(a.Data)))
 }
@@ -125,8 +123,7 @@ func unaryRow(kind unaryKind, x, y []float32) {
 	case uGELU:
 		simd.GELU(y, x)
 	case uQuickGELU:
-		sigmoidScaledRow(quickGELUScale, x, y)
-		simd.Mul(y, y, x)
+		simd.QuickGELU(y, x)
 	}
 }
 
@@ -161,11 +158,8 @@ func unaryGradRow(kind unaryKind, x, y, gy, gx, tmp []float32) {
 	case uGELU:
 		geluGradRow(x, gy, gx, tmp)
 	case uQuickGELU:
-		sigmoidScaledRow(quickGELUScale, x, tmp)
-		for i, v := range x {
-			s := tmp[i]
-			gx[i] += gy[i] * s * (1 + quickGELUScale*v*(1-s))
-		}
+		simd.QuickGELUGrad(tmp[:len(x)], gy, x)
+		simd.Add(gx, gx, tmp[:len(x)])
 	}
 }
 

@@ -15,12 +15,16 @@ type rowKernels struct {
 	geluTanh     func(dst, x []float32)
 	geluGrad     func(dx, dy, x []float32)
 	geluTanhGrad func(dx, dy, x []float32)
+	// QuickGELU x·σ(1.702x), OpenAI CLIP's activation, and its derivative
+	quickGELU     func(dst, x []float32)
+	quickGELUGrad func(dx, dy, x []float32)
 	// layer norm over one row (rows_layernorm.go), n >= 1
 	layerNorm         func(dst, x, gamma, beta []float32, eps float32) (mean, rstd float32)
 	layerNormBackward func(dx, dgamma, dbeta, dy, x, gamma []float32, mean, rstd float32)
 }
 
 var rowsGo = &rowKernels{name: "go", expShiftSum: expShiftSumGo, gelu: geluGo, geluTanh: geluTanhGo, geluGrad: geluGradGo, geluTanhGrad: geluTanhGradGo,
+	quickGELU: quickGELUGo, quickGELUGrad: quickGELUGradGo,
 	layerNorm: layerNormGo, layerNormBackward: layerNormBackwardGo}
 
 var rowImpl = rowsGo
@@ -31,7 +35,7 @@ func init() {
 		if l >= AVX512 && rowsAVX512 != nil {
 			rowImpl = rowsAVX512
 		}
-		for _, op := range []string{"softmax", "log_softmax", "exp", "gelu", "gelu_tanh", "gelu_grad", "gelu_tanh_grad", "layernorm", "layernorm_backward"} {
+		for _, op := range []string{"softmax", "log_softmax", "exp", "gelu", "gelu_tanh", "gelu_grad", "gelu_tanh_grad", "quick_gelu", "quick_gelu_grad", "layernorm", "layernorm_backward"} {
 			setKernel(op, rowImpl.name)
 		}
 	})
@@ -92,6 +96,22 @@ func GELUGrad(dx, dy, x []float32) {
 	sameLen("GELUGrad", len(dx), "dx, dy, x", len(dy), len(x))
 	if len(x) > 0 {
 		rowImpl.geluGrad(dx, dy, x)
+	}
+}
+
+// QuickGELU sets dst = x·σ(1.702·x), OpenAI CLIP's activation.
+func QuickGELU(dst, x []float32) {
+	sameLen("QuickGELU", len(dst), "dst, x", len(x))
+	if len(x) > 0 {
+		rowImpl.quickGELU(dst, x)
+	}
+}
+
+// QuickGELUGrad sets dx = dy·QuickGELU'(x) = dy·s·(1 + 1.702·x·(1-s)), s = σ(1.702·x).
+func QuickGELUGrad(dx, dy, x []float32) {
+	sameLen("QuickGELUGrad", len(dx), "dx, dy, x", len(dy), len(x))
+	if len(x) > 0 {
+		rowImpl.quickGELUGrad(dx, dy, x)
 	}
 }
 

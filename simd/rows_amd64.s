@@ -205,3 +205,79 @@ geluTanhGradtail:
 geluTanhGraddone:
 	VZEROUPPER
 	RET
+
+// QGCONSTS loads Z8 = -1.702 and Z9 = 1.702, QuickGELU's sigmoid scale c.
+#define QGCONSTS LDC(0xbfd9db23, Z8); LDC(0x3fd9db23, Z9)
+
+// QGATE sets Z0 = s = 1/(1 + e^(-c·x)) for x in Z6; clobbers Z1-Z3.
+#define QGATE VMULPS Z8, Z6, Z0; EXP; VADDPS Z27, Z0, Z0; VDIVPS Z0, Z27, Z0
+
+// QGATEGRAD sets Z4 = 1 + c·x·(1-s) after QGATE; then dx = (dy·s)·Z4.
+#define QGATEGRAD VSUBPS Z0, Z27, Z3; VMULPS Z9, Z6, Z4; VMULPS Z3, Z4, Z4; VADDPS Z27, Z4, Z4
+
+// func quickGeluZ(dst, x *float32, n int)
+TEXT ·quickGeluZ(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	EXPCONSTS
+	QGCONSTS
+quickGelu16:
+	CMPQ CX, $16
+	JLT quickGelutail
+	VMOVUPS (SI), Z6
+	QGATE
+	VMULPS Z6, Z0, Z0
+	VMOVUPS Z0, (DI)
+	ADDQ $64, SI
+	ADDQ $64, DI
+	SUBQ $16, CX
+	JMP quickGelu16
+quickGelutail:
+	TESTQ CX, CX
+	JEQ quickGeludone
+	TAILMASK
+	VMOVUPS.Z (SI), K1, Z6
+	QGATE
+	VMULPS Z6, Z0, Z0
+	VMOVUPS Z0, K1, (DI)
+quickGeludone:
+	VZEROUPPER
+	RET
+
+// func quickGeluGradZ(dx, dy, x *float32, n int)
+TEXT ·quickGeluGradZ(SB), NOSPLIT, $0-32
+	MOVQ dx+0(FP), DI
+	MOVQ dy+8(FP), DX
+	MOVQ x+16(FP), SI
+	MOVQ n+24(FP), CX
+	EXPCONSTS
+	QGCONSTS
+quickGeluGrad16:
+	CMPQ CX, $16
+	JLT quickGeluGradtail
+	VMOVUPS (SI), Z6
+	QGATE
+	QGATEGRAD
+	VMULPS (DX), Z0, Z0
+	VMULPS Z4, Z0, Z0
+	VMOVUPS Z0, (DI)
+	ADDQ $64, SI
+	ADDQ $64, DX
+	ADDQ $64, DI
+	SUBQ $16, CX
+	JMP quickGeluGrad16
+quickGeluGradtail:
+	TESTQ CX, CX
+	JEQ quickGeluGraddone
+	TAILMASK
+	VMOVUPS.Z (SI), K1, Z6
+	QGATE
+	QGATEGRAD
+	VMOVUPS.Z (DX), K1, Z5
+	VMULPS Z5, Z0, Z0
+	VMULPS Z4, Z0, Z0
+	VMOVUPS Z0, K1, (DI)
+quickGeluGraddone:
+	VZEROUPPER
+	RET

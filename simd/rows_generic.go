@@ -119,3 +119,23 @@ func geluTanhGradGo(dx, dy, x []float32) {
 		dx[i] = dy[i] * (s + v*s*(1-s)*2*du)
 	}
 }
+
+// quickGELUScale is c in QuickGELU's x·σ(c·x).
+const quickGELUScale = 1.702
+
+func quickGate(x float32) float32 { return 1 / (1 + expf(-quickGELUScale*x)) }
+
+func quickGELUGo(dst, x []float32) {
+	dst = dst[:len(x)]
+	for i, v := range x {
+		dst[i] = quickGate(v) * v
+	}
+}
+
+func quickGELUGradGo(dx, dy, x []float32) {
+	dx, dy = dx[:len(x)], dy[:len(x)]
+	for i, v := range x {
+		s := quickGate(v)
+		dx[i] = dy[i] * s * (1 + quickGELUScale*v*(1-s))
+	}
+}

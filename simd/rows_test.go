@@ -89,6 +89,11 @@ func gelu64(x float64) float64 { return 0.5 * x * (1 + math.Erf(x/math.Sqrt2)) }
 func geluGrad64(x float64) float64 {
 	return 0.5*(1+math.Erf(x/math.Sqrt2)) + x*math.Exp(-x*x/2)/math.Sqrt(2*math.Pi)
 }
+func quickGELU64(x float64) float64 { return x / (1 + math.Exp(-1.702*x)) }
+func quickGELUGrad64(x float64) float64 {
+	s := 1 / (1 + math.Exp(-1.702*x))
+	return s * (1 + 1.702*x*(1-s))
+}
 func geluTanh64(x float64) float64 {
 	return 0.5 * x * (1 + math.Tanh(math.Sqrt(2/math.Pi)*(x+0.044715*x*x*x)))
 }
@@ -118,6 +123,7 @@ func TestGELU(t *testing.T) {
 			}{
 				{"GELU", GELU, GELUGrad, gelu64, geluGrad64},
 				{"GELUTanh", GELUTanh, GELUTanhGrad, geluTanh64, geluTanhGrad64},
+				{"QuickGELU", QuickGELU, QuickGELUGrad, quickGELU64, quickGELUGrad64},
 			} {
 				out := make([]float32, n)
 				f.fwd(out, x)
