@@ -61,7 +61,13 @@ type TrainResult struct {
 	// SystemShare is the kernel's part of the timed steps' CPU time and
 	// FaultsPerStep their median minor page faults: a step that reuses its
 	// memory has neither.
-	SystemShare   float64  `json:"system_share"`
+	SystemShare float64 `json:"system_share"`
+	// GemmGFLOP is one step's GEMM work (simd.GemmFlops: fp32 + bf16) and
+	// GemmGFLOPS that work over the median step: against the machine's
+	// FMA (fp32) or VDPBF16PS (bf16) ceiling it says how close the step runs.
+	GemmGFLOP     float64  `json:"gemm_gflop_per_step"`
+	GemmBF16Part  float64  `json:"gemm_bf16_share"`
+	GemmGFLOPS    float64  `json:"gemm_gflops"`
 	FaultsPerStep int64    `json:"faults_per_step"`
 	PeakRSSMB     *float64 `json:"peak_rss_mb"` // null where the OS does not report it
 	LossFirst     float64  `json:"loss_first"`
@@ -113,13 +119,13 @@ func RunTrain(opts TrainOptions, w io.Writer, asJSON bool) (*TrainResult, error)
 	var timed cputime.Usage
 	var faults []float64
 	for i := 0; i < opts.Warmup+steps; i++ {
-		t0, use0 := time.Now(), cputime.Now()
+		t0, use0, work0 := time.Now(), cputime.Now(), simd.GemmFlops()
 		g.Reset() // returns last step's buffers to the pool: no per-step growth
 		loss := m.Loss(g, images, ids, eot)
 		optim.ZeroGrad()
 		g.Backward(loss)
 		optim.Step()
-		dt, use := time.Since(t0).Seconds(), cputime.Now().Sub(use0)
+		dt, use, work := time.Since(t0).Seconds(), cputime.Now().Sub(use0), simd.GemmFlops()
 		if i == 0 {
 			res.LossFirst = float64(loss.Item())
 		}
@@ -129,6 +135,11 @@ func RunTrain(opts TrainOptions, w io.Writer, asJSON bool) (*TrainResult, error)
 			res.StepCPUS = append(res.StepCPUS, use.User+use.System)
 			timed.User, timed.System = timed.User+use.User, timed.System+use.System
 			faults = append(faults, float64(use.MinorFaults))
+			fp32, bf16 := float64(work.FP32-work0.FP32), float64(work.BF16-work0.BF16)
+			res.GemmGFLOP = (fp32 + bf16) / 1e9 // the same every step: one fixed batch
+			if fp32+bf16 > 0 {
+				res.GemmBF16Part = bf16 / (fp32 + bf16)
+			}
 		}
 	}
 	g.Reset()
@@ -139,6 +150,7 @@ func RunTrain(opts TrainOptions, w io.Writer, asJSON bool) (*TrainResult, error)
 		res.SystemShare = timed.System / cpu
 	}
 	res.FaultsPerStep = int64(median(faults))
+	res.GemmGFLOPS = res.GemmGFLOP / res.MedianStepS
 	res.PeakRSSMB = PeakRSSMB()
 	return res, writeTrainResult(w, res, asJSON)
 }
@@ -238,8 +250,8 @@ func writeTrainResult(w io.Writer, r *TrainResult, asJSON bool) error {
 		_, err = fmt.Fprintf(w, "%s\n", line)
 		return err
 	}
-	_, err := fmt.Fprintf(w, "mmpoison arch=%s precision=%s threads=%d simd=%s plan=%s batch=%d params=%.2fM\nstep_s %s\nloss first=%.4f last=%.4f\nRESULT arch=%s precision=%s median_step_s=%.3f median_step_cpu_s=%.3f pairs_per_s=%.1f system_share=%.3f faults_per_step=%d peak_rss_MiB=%s\n",
+	_, err := fmt.Fprintf(w, "mmpoison arch=%s precision=%s threads=%d simd=%s plan=%s batch=%d params=%.2fM\nstep_s %s\nloss first=%.4f last=%.4f\nRESULT arch=%s precision=%s median_step_s=%.3f median_step_cpu_s=%.3f pairs_per_s=%.1f gemm_gflop_per_step=%.1f gemm_gflops=%.1f system_share=%.3f faults_per_step=%d peak_rss_MiB=%s\n",
 		r.Arch, r.Precision, r.Threads, r.SIMD, r.Plan, r.Batch, float64(r.Params)/1e6, formatSeconds(r.StepSeconds),
-		r.LossFirst, r.LossLast, r.Arch, r.Precision, r.MedianStepS, r.MedianStepCPUS, r.PairsPerS, r.SystemShare, r.FaultsPerStep, formatRSS(r.PeakRSSMB))
+		r.LossFirst, r.LossLast, r.Arch, r.Precision, r.MedianStepS, r.MedianStepCPUS, r.PairsPerS, r.GemmGFLOP, r.GemmGFLOPS, r.SystemShare, r.FaultsPerStep, formatRSS(r.PeakRSSMB))
 	return err
 }

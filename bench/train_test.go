@@ -61,6 +61,9 @@ func TestRunTrainJSON(t *testing.T) {
 		if share, ok := got["system_share"].(float64); !ok || share < 0 || share > 1 {
 			t.Errorf("%s: system_share = %v, want a fraction", arch, got["system_share"])
 		}
+		if w, _ := got["gemm_gflop_per_step"].(float64); !(w > 0) {
+			t.Errorf("%s: gemm_gflop_per_step = %v: a training step is mostly GEMMs", arch, got["gemm_gflop_per_step"])
+		}
 		if f, ok := got["faults_per_step"].(float64); !ok || f < 0 {
 			t.Errorf("%s: faults_per_step = %v", arch, got["faults_per_step"])
 		}

@@ -33,6 +33,7 @@ func toBF16Bits(x float32) uint16 {
 // (|x| < 2^-126), which the bf16 hardware paths treat as zero.
 func GemmBF16(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	checkGemmArgs("GemmBF16", transA, transB, m, n, k, len(a), lda, len(b), ldb, len(c), ldc)
+	countGemm(true, m, n, k)
 	switch {
 	case m == 0 || n == 0:
 	case k == 0 || alpha == 0:
