@@ -8,12 +8,10 @@ cd "$(dirname "$0")/.."
 PEERS=../shared/peers
 [[ -f $PEERS/blas_sgemm.c ]] || { echo "peers_gemm.sh: $PEERS/blas_sgemm.c not found (need ../shared beside the checkout)" >&2; exit 1; }
 
-for pkg in libopenblas-dev python3-torch; do
-  if ! dpkg -s "$pkg" >/dev/null 2>&1; then
-    echo "installing $pkg" >&2
-    apt-get update && apt-get install -y "$pkg"
-  fi
-done
+source bench/peers_common.sh
+peer_install libopenblas-dev python3-torch
+PEER_BLAS=$(peer_check)
+echo "$PEER_BLAS" >&2
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -27,9 +25,9 @@ SHAPES=1024x1024x1024,2048x2048x2048,256x512x2048
 ROUNDS=${ROUNDS:-3}
 for ((r = 1; r <= ROUNDS; r++)); do
   for t in 1 2; do
-    OPENBLAS_NUM_THREADS=$t "$tmp/blas_sgemm" | sed "s/^/threads=$t /" >>"$tmp/blas.txt"
+    peer env OPENBLAS_NUM_THREADS=$t "$tmp/blas_sgemm" | sed "s/^/threads=$t /" >>"$tmp/blas.txt"
     GOMAXPROCS=$t "$tmp/gemm" --threads "$t" --shapes "$SHAPES" --json >>"$tmp/mm.json"
-    OPENBLAS_NUM_THREADS=$t OMP_NUM_THREADS=$t /usr/bin/python3 "$PEERS/torch_mm.py" --threads "$t" --dtypes float32 >>"$tmp/torch.txt" || echo "torch_mm.py failed (threads=$t)" >&2
+    peer env OPENBLAS_NUM_THREADS=$t OMP_NUM_THREADS=$t /usr/bin/python3 "$PEERS/torch_mm.py" --threads "$t" --dtypes float32 >>"$tmp/torch.txt" || echo "torch_mm.py failed (threads=$t)" >&2
     GOMAXPROCS=$t "$tmp/gemm" --dtype bf16 --threads "$t" --shapes "$SHAPES" --json >>"$tmp/mm_bf16.json"
     OPENBLAS_NUM_THREADS=$t OMP_NUM_THREADS=$t /usr/bin/python3 "$PEERS/torch_mm.py" --threads "$t" --dtypes bfloat16 >>"$tmp/torch_bf16.txt" || echo "torch_mm.py bfloat16 failed (threads=$t)" >&2
   done
@@ -88,7 +86,7 @@ section="$tmp/section.md"
   echo "<!-- gemm:begin (written by bench/peers_gemm.sh) -->"
   echo "## GEMM (fp32)"
   echo
-  echo "Machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores; $(date -u +%Y-%m-%d). Medians over $ROUNDS rounds of medians of 5 runs, peer and mmpoison interleaved in one session."
+  echo "Machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores; $(date -u +%Y-%m-%d). $PEER_BLAS. Medians over $ROUNDS rounds of medians of 5 runs, peer and mmpoison interleaved in one session."
   echo
   echo "$table"
   echo "<!-- gemm:end -->"
