@@ -1,9 +1,12 @@
 package simd
 
 import (
+	"fmt"
 	"log"
 	"math"
 	"sync"
+
+	"github.com/mmpoison/mmpoison/internal/parallel"
 )
 
 // bf16 keeps float32's 8-bit exponent and the top 7 of its 23 fraction bits,
@@ -45,17 +48,58 @@ func GemmBF16(transA, transB bool, m, n, k int, alpha float32, a []float32, lda 
 
 var gemmBF16Impl gemmFunc = gemmBF16Fallback
 
+// GemmBF16Bias computes C = alpha·op(A)·op(B) + bias, bias (n values) added
+// to every row, with GemmBF16's rounding: a linear layer's forward pass. It
+// gives the same bits as filling C's rows with bias and calling GemmBF16
+// with beta 1, without writing C and reading it back first.
+func GemmBF16Bias(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, bias, c []float32, ldc int) {
+	checkGemmArgs("GemmBF16Bias", transA, transB, m, n, k, len(a), lda, len(b), ldb, len(c), ldc)
+	if len(bias) != n {
+		panic(fmt.Sprintf("simd.GemmBF16Bias: bias has %d values, want n = %d", len(bias), n))
+	}
+	countGemm(true, m, n, k)
+	switch {
+	case m == 0 || n == 0:
+	case k == 0 || alpha == 0:
+		fillRows(m, bias, c, ldc)
+	default:
+		gemmBF16BiasImpl(transA, transB, m, n, k, alpha, a, lda, b, ldb, bias, c, ldc)
+	}
+}
+
+// gemmBiasFunc is a GEMM whose C starts as bias rows rather than beta·C.
+type gemmBiasFunc func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, bias, c []float32, ldc int)
+
+var gemmBF16BiasImpl gemmBiasFunc = biasByFill(gemmBF16Fallback)
+
+// biasByFill is the plain form of a bias GEMM: fill, then accumulate.
+func biasByFill(gemm gemmFunc) gemmBiasFunc {
+	return func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, bias, c []float32, ldc int) {
+		fillRows(m, bias, c, ldc)
+		gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, 1, c, ldc)
+	}
+}
+
+// fillRows sets each of C's m rows to row.
+func fillRows(m int, row, c []float32, ldc int) {
+	parallel.For(m, max(1, 1<<14/max(len(row), 1)), func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			copy(c[r*ldc:r*ldc+len(row)], row)
+		}
+	})
+}
+
 func init() {
 	onLevel(func(l Level) {
 		switch {
 		case l >= AMX && bf16KernelAMX != nil:
-			gemmBF16Impl = bf16With(bf16KernelAMX)
+			gemmBF16Impl, gemmBF16BiasImpl = bf16With(bf16KernelAMX), bf16BiasWith(bf16KernelAMX)
 			setKernel("gemm_bf16", bf16KernelAMX.name)
 		case l >= AVX512 && HasBF16Dot() && bf16KernelAVX512 != nil:
-			gemmBF16Impl = bf16With(bf16KernelAVX512)
+			gemmBF16Impl, gemmBF16BiasImpl = bf16With(bf16KernelAVX512), bf16BiasWith(bf16KernelAVX512)
 			setKernel("gemm_bf16", bf16KernelAVX512.name)
 		default:
-			gemmBF16Impl = gemmBF16Fallback
+			gemmBF16Impl, gemmBF16BiasImpl = gemmBF16Fallback, biasByFill(gemmBF16Fallback)
 			setKernel("gemm_bf16", "fp32-fallback-"+l.String())
 		}
 	})

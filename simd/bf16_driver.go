@@ -51,7 +51,14 @@ func growU32(s []uint32, n int) []uint32 {
 // caller (GemmBF16) has handled m, n, k == 0 and alpha == 0.
 func bf16With(kern *bf16Kernel) gemmFunc {
 	return func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-		bf16Blocked(kern, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		bf16Blocked(kern, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, nil, c, ldc)
+	}
+}
+
+// bf16BiasWith is bf16With's driver for C = alpha·op(A)·op(B) + bias.
+func bf16BiasWith(kern *bf16Kernel) gemmBiasFunc {
+	return func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, bias, c []float32, ldc int) {
+		bf16Blocked(kern, transA, transB, m, n, k, alpha, a, lda, b, ldb, 0, bias, c, ldc)
 	}
 }
 
@@ -67,13 +74,17 @@ func bf16With(kern *bf16Kernel) gemmFunc {
 // private A packing run within 1% of each other, so the SGEMM's rule stays.
 // What 2 threads lose to torch.mm is the pool waking its parked worker
 // (60-100 µs a call on this VM), not the split.
-func bf16Blocked(kern *bf16Kernel, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+//
+// A non-nil bias (n values) replaces beta·C: each tile of C starts as the
+// bias row, written just before the kernel adds its first depth block, so
+// it is still in L1 when read.
+func bf16Blocked(kern *bf16Kernel, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, bias, c []float32, ldc int) {
 	tm, tn := gemmGrid(m, n, k, parallel.Chunks(parallel.Threads(), 1), kern.mr, kern.nr)
 	if tm*tn == 1 {
-		bf16Serial(kern, bf16Shared{}, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		bf16Serial(kern, bf16Shared{}, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, bias, c, ldc)
 		return
 	}
-	bf16Grid(kern, tm, tn, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	bf16Grid(kern, tm, tn, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, bias, c, ldc)
 }
 
 // bf16Grid cuts C into tm×tn blocks (whole panels each) and runs the serial
@@ -81,7 +92,7 @@ func bf16Blocked(kern *bf16Kernel, transA, transB bool, m, n, k int, alpha float
 // that share rows of C share their packed A (see bf16SharedA): the column
 // blocks of a row walk its panels from staggered starts, so each packs a
 // different part of A while the others are still busy with theirs.
-func bf16Grid(kern *bf16Kernel, tm, tn int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+func bf16Grid(kern *bf16Kernel, tm, tn int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, bias, c []float32, ldc int) {
 	var shared *bf16SharedA
 	if tn > 1 {
 		shared = newSharedA(kern, transA, m, k, a, lda)
@@ -89,7 +100,11 @@ func bf16Grid(kern *bf16Kernel, tm, tn int, transA, transB bool, m, n, k int, al
 	}
 	gridBlocks(tm, tn, kern.mr, kern.nr, m, n, lda, ldb, transA, transB, func(id, i0, i1, j0, j1, ai, bj int) {
 		start := id % tn * ((i1 - i0 + kern.mr - 1) / kern.mr) / tn
-		bf16Serial(kern, bf16Shared{shared, i0 / kern.mr, start}, transA, transB, i1-i0, j1-j0, k, alpha, a[ai:], lda, b[bj:], ldb, beta, c[i0*ldc+j0:], ldc)
+		var blockBias []float32
+		if bias != nil {
+			blockBias = bias[j0:j1]
+		}
+		bf16Serial(kern, bf16Shared{shared, i0 / kern.mr, start}, transA, transB, i1-i0, j1-j0, k, alpha, a[ai:], lda, b[bj:], ldb, beta, blockBias, c[i0*ldc+j0:], ldc)
 	})
 }
 
@@ -106,7 +121,7 @@ type bf16Shared struct {
 // the group's B block is packed (and rounded) into L2 just before use, and
 // every A panel (packed during the first group, privately or into the
 // shared A) sweeps it from L1.
-func bf16Serial(kern *bf16Kernel, shared bf16Shared, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+func bf16Serial(kern *bf16Kernel, shared bf16Shared, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, bias, c []float32, ldc int) {
 	mr, nr, mcMax := kern.mr, kern.nr, kern.mc
 	if shared.a != nil {
 		mcMax = m // mc only bounds the private A buffer: pack each B group once
@@ -116,9 +131,12 @@ func bf16Serial(kern *bf16Kernel, shared bf16Shared, transA, transB bool, m, n, 
 	for pc := 0; pc < k; pc += kern.kc {
 		kc := min(kern.kc, k-pc)
 		kp := kern.pairSteps(kc)
-		betaP := beta
+		betaP, biasP := beta, bias
 		if pc > 0 { // later depth blocks accumulate onto the first
-			betaP = 1
+			betaP, biasP = 1, nil
+		}
+		if biasP != nil {
+			betaP = 1 // onto the bias each tile starts from
 		}
 		for ic := 0; ic < m; ic += mcMax {
 			mc := min(mcMax, m-ic)
@@ -133,7 +151,7 @@ func bf16Serial(kern *bf16Kernel, shared bf16Shared, transA, transB bool, m, n, 
 				bPanels := (ng + nr - 1) / nr
 				bufs.b = growU32(bufs.b, bPanels*nr*kp)
 				packBBF16(bufs.b, transB, b, ldb, pc, kc, kp, jg, ng, nr)
-				blk := bf16Block{kern: kern, ap: ap, bufs: bufs, kc: kc, kp: kp, mc: mc, nc: ng,
+				blk := bf16Block{kern: kern, ap: ap, bufs: bufs, kc: kc, kp: kp, mc: mc, nc: ng, bias: biasAt(biasP, jg, ng),
 					alpha: alpha, beta: betaP, c: c[ic*ldc+jg:], ldc: ldc,
 					transA: transA, a: a, lda: lda, i0: ic, p0: pc, shared: shared}
 				if kern.tilePF != nil {
@@ -154,6 +172,7 @@ type bf16Block struct {
 	kc, kp, mc, nc int
 	shared         bf16Shared // where A is packed, when shared; where the walk starts
 	alpha, beta    float32
+	bias           []float32 // when set, the group's bias: each tile's rows start as it (beta is 1)
 	c              []float32 // C at the block's top-left corner
 	ldc            int
 	// source of the A block: rows [i0, i0+mc) and depth [p0, p0+kc) of op(A)
@@ -206,6 +225,12 @@ func (g *bf16Block) run(aPanels, bPanels int, first bool) {
 			bpan := g.bufs.b[q*nr*kp : (q+1)*nr*kp]
 			cols := min(nr, g.nc-q*nr)
 			off := r*mr*g.ldc + q*nr
+			if g.bias != nil {
+				row := g.bias[q*nr : q*nr+cols]
+				for i := range rows {
+					copy(g.c[off+i*g.ldc:off+i*g.ldc+cols], row)
+				}
+			}
 			switch {
 			case rows == mr && cols == nr:
 				if pf, stride := g.pf.next(); pf != nil {
@@ -243,4 +268,12 @@ func (g *bf16Block) edgeTile(apan, bpan []uint32, off, rows, cols int) {
 			dst[j] = g.alpha*v + g.beta*dst[j]
 		}
 	}
+}
+
+// biasAt is the part [j, j+n) of bias, or nil.
+func biasAt(bias []float32, j, n int) []float32 {
+	if bias == nil {
+		return nil
+	}
+	return bias[j : j+n]
 }

@@ -332,7 +332,7 @@ func TestBF16DriverGrid(t *testing.T) {
 				for _, tr := range transposes {
 					for _, g := range [][2]int{{1, 2}, {2, 1}, {2, 2}, {3, 2}} {
 						grid := func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-							bf16Grid(kn, g[0], g[1], transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+							bf16Grid(kn, g[0], g[1], transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, nil, c, ldc)
 						}
 						tc := bf16Case{transA: tr[0], transB: tr[1], m: 3*kn.mr*g[0] + 5, n: 2*kn.nr*g[1] + 3, k: 71, alpha: 1, beta: 0.5, pad: 3}
 						checkBF16Gemm(t, rng, tc, grid)
