@@ -18,17 +18,38 @@ import (
 	"github.com/mmpoison/mmpoison/internal/cputime"
 )
 
-// The optimiser of ../shared/peers/torch_clip_step.py: AdamW with weight
-// decay on every parameter, no schedule and no clipping.
 const (
-	peerLR          = 5e-4
-	peerBeta1       = 0.9
-	peerBeta2       = 0.98
-	peerEps         = 1e-6
-	peerWeightDecay = 0.1
-	peerBatch       = 128
-	peerMinTokens   = 8 // captions are 8 to context_length tokens long, EOT included
+	peerBeta1     = 0.9
+	peerBeta2     = 0.98
+	peerEps       = 1e-6
+	peerBatch     = 128
+	peerMinTokens = 8 // captions are 8 to context_length tokens long, EOT included
 )
+
+// PeerOptimizer is the optimiser of one peer script: AdamW with weight
+// decay on every parameter and no schedule, and gradient-norm clipping
+// where the peer clips.
+type PeerOptimizer struct {
+	Name            string
+	LR, WeightDecay float64
+	ClipNorm        float64 // 0: no clipping
+}
+
+var (
+	// StepOptimizer is ../shared/peers/torch_clip_step.py's.
+	StepOptimizer = PeerOptimizer{Name: "step", LR: 5e-4, WeightDecay: 0.1}
+	// PaperOptimizer is ../shared/peers/torch_clip_paper.py's, the paper's fine-tuning.
+	PaperOptimizer = PeerOptimizer{Name: "paper", LR: 1e-5, WeightDecay: 0.2, ClipNorm: 1}
+)
+
+// PeerOptimizerFor is the optimiser of the peer that times model: the
+// paper's for its sizes (ViT-B-32, RN50), the step peer's otherwise.
+func PeerOptimizerFor(model string) PeerOptimizer {
+	if model == "ViT-B-32" || model == "RN50" {
+		return PaperOptimizer
+	}
+	return StepOptimizer
+}
 
 // TrainOptions selects what RunTrain measures.
 type TrainOptions struct {
@@ -40,6 +61,7 @@ type TrainOptions struct {
 	Batch     int               // image-text pairs per step; 0 means 128
 	Seed      uint64            // weights and data
 	Model     *clipmodel.Config // replaces the preset (tests shrink the model with it)
+	Optimizer *PeerOptimizer    // nil: PeerOptimizerFor the model's name
 }
 
 // TrainResult is what RunTrain measured; its JSON is the `bench train --json` line.
@@ -50,6 +72,7 @@ type TrainResult struct {
 	SIMD        string    `json:"simd"`
 	Plan        string    `json:"plan"` // how convolution algorithms were chosen (package tune)
 	Batch       int       `json:"batch"`
+	Optimizer   string    `json:"optimizer"` // the peer whose optimiser the step runs (PeerOptimizer)
 	Params      int       `json:"params"`
 	StepSeconds []float64 `json:"step_s"`
 	MedianStepS float64   `json:"median_step_s"`
@@ -75,9 +98,10 @@ type TrainResult struct {
 }
 
 // RunTrain times full training steps (forward, InfoNCE loss, backward,
-// AdamW update) of the speed-comparison CLIP on one fixed random batch,
-// exactly as ../shared/peers/torch_clip_step.py does, and writes the
-// result as text or (asJSON) one JSON object.
+// clipping where the peer clips, AdamW update) on one fixed random batch,
+// exactly as ../shared/peers/torch_clip_step.py (or, at the paper's sizes,
+// torch_clip_paper.py) does, and writes the result as text or (asJSON) one
+// JSON object.
 func RunTrain(opts TrainOptions, w io.Writer, asJSON bool) (*TrainResult, error) {
 	precision, err := parsePrecision(opts.Precision)
 	if err != nil {
@@ -98,9 +122,13 @@ func RunTrain(opts TrainOptions, w io.Writer, asJSON bool) (*TrainResult, error)
 	if err != nil {
 		return nil, fmt.Errorf("bench train: %w", err)
 	}
+	po := PeerOptimizerFor(cfg.Name)
+	if opts.Optimizer != nil {
+		po = *opts.Optimizer
+	}
 	params := nn.NamedParams(m)
-	optim, err := nn.NewAdamW([]nn.ParamGroup{{Params: params, WeightDecay: peerWeightDecay}},
-		nn.AdamWConfig{LR: peerLR, Beta1: peerBeta1, Beta2: peerBeta2, Eps: peerEps})
+	optim, err := nn.NewAdamW([]nn.ParamGroup{{Params: params, WeightDecay: po.WeightDecay}},
+		nn.AdamWConfig{LR: po.LR, Beta1: peerBeta1, Beta2: peerBeta2, Eps: peerEps})
 	if err != nil {
 		return nil, fmt.Errorf("bench train: %w", err)
 	}
@@ -110,7 +138,11 @@ func RunTrain(opts TrainOptions, w io.Writer, asJSON bool) (*TrainResult, error)
 	ids, eot := randomTokens(rng, batch, cfg.Text.ContextLength, cfg.Text.VocabSize)
 
 	res := &TrainResult{Arch: label(opts.Arch, cfg), Precision: precision, Threads: parallel.Threads(), SIMD: simd.Active().String(),
-		Plan: tune.Current().Mode().String(), Batch: batch, Params: countParams(params)}
+		Plan: tune.Current().Mode().String(), Batch: batch, Optimizer: po.Name, Params: countParams(params)}
+	grads := make([]*autograd.Tensor, len(params))
+	for i, p := range params {
+		grads[i] = p.Tensor
+	}
 	g := autograd.NewTape()
 	g.SetReleaseData(true) // only the loss is read after Backward
 	if precision == "bf16" {
@@ -124,6 +156,9 @@ func RunTrain(opts TrainOptions, w io.Writer, asJSON bool) (*TrainResult, error)
 		loss := m.Loss(g, images, ids, eot)
 		optim.ZeroGrad()
 		g.Backward(loss)
+		if po.ClipNorm > 0 {
+			nn.ClipGradNorm(grads, po.ClipNorm)
+		}
 		optim.Step()
 		dt, use, work := time.Since(t0).Seconds(), cputime.Now().Sub(use0), simd.GemmFlops()
 		if i == 0 {
@@ -250,8 +285,8 @@ func writeTrainResult(w io.Writer, r *TrainResult, asJSON bool) error {
 		_, err = fmt.Fprintf(w, "%s\n", line)
 		return err
 	}
-	_, err := fmt.Fprintf(w, "mmpoison arch=%s precision=%s threads=%d simd=%s plan=%s batch=%d params=%.2fM\nstep_s %s\nloss first=%.4f last=%.4f\nRESULT arch=%s precision=%s median_step_s=%.3f median_step_cpu_s=%.3f pairs_per_s=%.1f gemm_gflop_per_step=%.1f gemm_gflops=%.1f system_share=%.3f faults_per_step=%d peak_rss_MiB=%s\n",
-		r.Arch, r.Precision, r.Threads, r.SIMD, r.Plan, r.Batch, float64(r.Params)/1e6, formatSeconds(r.StepSeconds),
+	_, err := fmt.Fprintf(w, "mmpoison arch=%s precision=%s threads=%d simd=%s plan=%s batch=%d optimizer=%s params=%.2fM\nstep_s %s\nloss first=%.4f last=%.4f\nRESULT arch=%s precision=%s median_step_s=%.3f median_step_cpu_s=%.3f pairs_per_s=%.1f gemm_gflop_per_step=%.1f gemm_gflops=%.1f system_share=%.3f faults_per_step=%d peak_rss_MiB=%s\n",
+		r.Arch, r.Precision, r.Threads, r.SIMD, r.Plan, r.Batch, r.Optimizer, float64(r.Params)/1e6, formatSeconds(r.StepSeconds),
 		r.LossFirst, r.LossLast, r.Arch, r.Precision, r.MedianStepS, r.MedianStepCPUS, r.PairsPerS, r.GemmGFLOP, r.GemmGFLOPS, r.SystemShare, r.FaultsPerStep, formatRSS(r.PeakRSSMB))
 	return err
 }

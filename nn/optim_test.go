@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/mmpoison/mmpoison/autograd"
+	"github.com/mmpoison/mmpoison/internal/parallel"
 )
 
 // refParam is a float64 mirror of a parameter for the reference optimisers.
@@ -444,4 +445,59 @@ func TestOptimisersSkipParamsABackwardDidNotReach(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Gradients longer than one block: the norm matches a float64 sum, every
+// element is scaled, and the thread count changes no bit.
+func TestClipGradNormOverBlocks(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	grads := func() []*autograd.Tensor {
+		var ps []*autograd.Tensor
+		for _, n := range []int{3*clipBlock + 5, 7, clipBlock} {
+			p := autograd.Param(n)
+			p.Grad = make([]float32, n)
+			for i := range p.Grad {
+				p.Grad[i] = float32(rng.NormFloat64())
+			}
+			ps = append(ps, p)
+		}
+		return ps
+	}
+	ps := grads()
+	rng = rand.New(rand.NewPCG(3, 4))
+	again := grads()
+	var want float64
+	orig := make2D(ps)
+	for _, p := range ps {
+		for _, g := range p.Grad {
+			want += float64(g) * float64(g)
+		}
+	}
+	want = math.Sqrt(want)
+	defer parallel.SetThreads(parallel.SetThreads(1))
+	n1 := ClipGradNorm(ps, 1)
+	parallel.SetThreads(2)
+	n2 := ClipGradNorm(again, 1)
+	if math.Abs(n1-want) > 1e-12*want {
+		t.Errorf("norm %v, want %v", n1, want)
+	}
+	if n1 != n2 {
+		t.Errorf("norm on 1 thread %v, on 2 threads %v: want the same bits", n1, n2)
+	}
+	c := float32(1 / (want + 1e-6))
+	for i, p := range ps {
+		for j, g := range p.Grad {
+			if g != orig[i][j]*c || again[i].Grad[j] != g {
+				t.Fatalf("param %d element %d: %v after clipping (2 threads %v), want %v", i, j, g, again[i].Grad[j], orig[i][j]*c)
+			}
+		}
+	}
+}
+
+func make2D(ps []*autograd.Tensor) [][]float32 {
+	out := make([][]float32, len(ps))
+	for i, p := range ps {
+		out[i] = append([]float32(nil), p.Grad...)
+	}
+	return out
 }

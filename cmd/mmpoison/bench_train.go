@@ -7,16 +7,26 @@ import (
 )
 
 func runBenchTrain(args []string, w io.Writer) error {
-	fs := newFlags("bench train", "bench train --arch resnet|vit | --model PRESET|FILE.json [--image-size N] [--context N] [--precision fp32|bf16] [--steps N] [--warmup N] [--threads N] [--batch N] [--json]")
+	fs := newFlags("bench train", "bench train --arch resnet|vit | --model PRESET|FILE.json [--image-size N] [--context N] [--precision fp32|bf16] [--steps N] [--warmup N] [--threads N] [--batch N] [--optimizer step|paper] [--json]")
 	var opts bench.TrainOptions
 	var mf modelFlags
 	mf.register(fs, "image tower of the speed-comparison model")
 	fs.StringVar(&opts.Precision, "precision", "fp32", "fp32, or bf16 mixed precision (bf16 GEMMs with fp32 accumulation and master weights)")
 	addStepFlags(fs, &opts.Steps, &opts.Warmup, &opts.Threads, &opts.Batch, "pairs")
 	fs.Uint64Var(&opts.Seed, "seed", 0, "seed of the weights and the random batch")
+	optimizer := fs.String("optimizer", "", "the peer whose optimiser the step runs: step (torch_clip_step.py: AdamW lr 5e-4, decay 0.1, no clipping) or paper (torch_clip_paper.py: lr 1e-5, decay 0.2, gradient norm clipped to 1); default paper for ViT-B-32 and RN50, step otherwise")
 	asJSON := fs.Bool("json", false, "print one JSON object (arch, precision, threads, pairs_per_s, peak_rss_mb, ...)")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	switch *optimizer {
+	case "":
+	case "step":
+		opts.Optimizer = &bench.StepOptimizer
+	case "paper":
+		opts.Optimizer = &bench.PaperOptimizer
+	default:
+		return usagef("--optimizer %q: want step or paper", *optimizer)
 	}
 	switch opts.Precision {
 	case "fp32", "bf16":

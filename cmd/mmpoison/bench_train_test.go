@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/mmpoison/mmpoison/clipmodel"
@@ -85,5 +86,36 @@ func TestBenchTrainTakesAnyModel(t *testing.T) {
 	json.Unmarshal(base.Bytes(), &b)
 	if got.Params == b.Params {
 		t.Errorf("--image-size 48 --context 20 left the parameter count at %d (tiny is %d px, context %d)", b.Params, cfg.Vision.ImageSize, cfg.Text.ContextLength)
+	}
+}
+
+// --optimizer picks the peer's optimiser: the paper's (lr 1e-5, clipping)
+// moves the weights less than the step peer's, so the last loss differs.
+func TestBenchTrainOptimizer(t *testing.T) {
+	run := func(extra ...string) (name string, last float64) {
+		var out bytes.Buffer
+		args := append([]string{"train", "--model", "tiny", "--steps", "2", "--warmup", "1", "--batch", "4", "--threads", "1", "--json"}, extra...)
+		if err := runBench(args, &out); err != nil {
+			t.Fatal(err)
+		}
+		var got struct {
+			Optimizer string  `json:"optimizer"`
+			LossLast  float64 `json:"loss_last"`
+		}
+		if err := json.Unmarshal(out.Bytes(), &got); err != nil {
+			t.Fatalf("not one JSON object: %v\n%s", err, out.String())
+		}
+		return got.Optimizer, got.LossLast
+	}
+	defName, defLoss := run()
+	paperName, paperLoss := run("--optimizer", "paper")
+	if defName != "step" || paperName != "paper" {
+		t.Errorf("optimizer names %q (default for tiny) and %q (--optimizer paper), want step and paper", defName, paperName)
+	}
+	if defLoss == paperLoss {
+		t.Errorf("both optimisers ended at loss %v: --optimizer changed nothing", defLoss)
+	}
+	if err := runBench([]string{"train", "--model", "tiny", "--optimizer", "sgd"}, &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), "step or paper") {
+		t.Errorf("--optimizer sgd: error %v, want one naming step or paper", err)
 	}
 }
