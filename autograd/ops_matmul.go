@@ -106,18 +106,13 @@ func (g *Tape) Linear(x, w, b *Tensor) *Tensor {
 	shape := append(append([]int(nil), x.Shape[:len(x.Shape)-1]...), nOut)
 	out := &Tensor{Data: g.AllocNoZero(rows * nOut), Shape: shape}
 	xd, wd, y := x.Data, w.Data, out.Data
-	switch {
-	case b != nil && g.roundsOperands(rows, nOut, nIn): // the bias is the GEMM's epilogue
-		simd.GemmBF16Bias(false, true, rows, nOut, nIn, 1, xd, nIn, wd, nIn, b.Data, y, nOut)
-	case b != nil: // the GEMM accumulates onto the bias rows
-		parallel.For(rows, max(1, 1<<14/max(nOut, 1)), func(lo, hi int) {
-			for r := lo; r < hi; r++ {
-				copy(y[r*nOut:(r+1)*nOut], b.Data)
-			}
-		})
-		g.gemm(false, true, rows, nOut, nIn, 1, xd, nIn, wd, nIn, 1, y, nOut)
-	default:
+	switch { // the bias is the GEMM's epilogue
+	case b == nil:
 		g.gemm(false, true, rows, nOut, nIn, 1, xd, nIn, wd, nIn, 0, y, nOut)
+	case g.roundsOperands(rows, nOut, nIn):
+		simd.GemmBF16Bias(false, true, rows, nOut, nIn, 1, xd, nIn, wd, nIn, b.Data, y, nOut)
+	default:
+		simd.SgemmBias(false, true, rows, nOut, nIn, 1, xd, nIn, wd, nIn, b.Data, y, nOut)
 	}
 	if !g.needsGrad(x, w, b) {
 		return out

@@ -29,7 +29,7 @@ func init() {
 		case l >= AVX2 && sgemmKernelAVX2 != nil:
 			kern = sgemmKernelAVX2
 		}
-		sgemmImpl = sgemmWith(kern)
+		sgemmImpl, sgemmBiasImpl = sgemmWith(kern), sgemmBiasWith(kern)
 		setKernel("sgemm", kern.name)
 	})
 }
@@ -45,8 +45,36 @@ func sgemmWith(kern *gemmKernel) gemmFunc {
 		case m*n*k < smallGemmFlops:
 			sgemmSmall(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		default:
-			sgemmBlocked(kern, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+			sgemmBlocked(kern, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, nil, c, ldc)
 		}
+	}
+}
+
+// SgemmBias computes C = alpha·op(A)·op(B) + bias in float32, bias (n
+// values) added to every row: a linear layer's forward pass. It gives the
+// same bits as filling C's rows with bias and calling Sgemm with beta 1,
+// without writing C and reading it back first.
+func SgemmBias(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, bias, c []float32, ldc int) {
+	checkGemmArgs("SgemmBias", transA, transB, m, n, k, len(a), lda, len(b), ldb, len(c), ldc)
+	if len(bias) != n {
+		panic(fmt.Sprintf("simd.SgemmBias: bias has %d values, want n = %d", len(bias), n))
+	}
+	countGemm(false, m, n, k)
+	sgemmBiasImpl(transA, transB, m, n, k, alpha, a, lda, b, ldb, bias, c, ldc)
+}
+
+var sgemmBiasImpl = biasByFill(sgemmRef)
+
+// sgemmBiasWith is sgemmWith's bias form: the packed driver fills each tile
+// with the bias; small and degenerate shapes fill C first.
+func sgemmBiasWith(kern *gemmKernel) gemmBiasFunc {
+	plain := biasByFill(sgemmWith(kern))
+	return func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, bias, c []float32, ldc int) {
+		if m == 0 || n == 0 || k == 0 || alpha == 0 || m*n*k < smallGemmFlops {
+			plain(transA, transB, m, n, k, alpha, a, lda, b, ldb, bias, c, ldc)
+			return
+		}
+		sgemmBlocked(kern, transA, transB, m, n, k, alpha, a, lda, b, ldb, 0, bias, c, ldc)
 	}
 }
 

@@ -82,7 +82,7 @@ func TestSgemmDirectTinyBlocks(t *testing.T) {
 			c := randSlice(rng, tc.m*ldc)
 			want := append([]float32(nil), c...)
 			sgemmRef(tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, a, lda, b, ldb, tc.beta, want, ldc)
-			sgemmSerial(&kern, tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, a, lda, b, ldb, tc.beta, c, ldc)
+			sgemmSerial(&kern, tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, a, lda, b, ldb, tc.beta, nil, c, ldc)
 			for j := range c {
 				// inputs in [-1, 1): |err| <= 4·K·eps32·(K·|alpha| + |beta|) bounds the sum-of-products error
 				tol := 4 * float64(tc.k) * (1.0 / (1 << 23)) * (float64(tc.k)*abs64(tc.alpha) + abs64(tc.beta))

@@ -52,20 +52,23 @@ func grow(s []float32, n int) []float32 {
 // has handled m, n or k == 0. C is cut into a grid of one block per thread and
 // each thread runs the whole blocked algorithm on its block with its own
 // packing buffers: no barriers, and no packed panel shared between cores.
-func sgemmBlocked(kern *gemmKernel, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+//
+// A non-nil bias (n values) replaces beta·C: each tile of C starts as the
+// bias row, written just before the kernel adds its first depth block.
+func sgemmBlocked(kern *gemmKernel, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, bias, c []float32, ldc int) {
 	tm, tn := gemmGridFor(m, n, k, parallel.Chunks(parallel.Threads(), 1), kern.mr, kern.nr, !useDirectA(kern, transA, lda))
 	if tm*tn == 1 {
-		sgemmSerial(kern, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		sgemmSerial(kern, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, bias, c, ldc)
 		return
 	}
-	sgemmGrid(kern, tm, tn, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	sgemmGrid(kern, tm, tn, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, bias, c, ldc)
 }
 
 // sgemmGrid cuts C into tm×tn blocks (whole panels each) and runs the serial
 // algorithm on every block, the blocks spread over the worker pool.
-func sgemmGrid(kern *gemmKernel, tm, tn int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+func sgemmGrid(kern *gemmKernel, tm, tn int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, bias, c []float32, ldc int) {
 	gridBlocks(tm, tn, kern.mr, kern.nr, m, n, lda, ldb, transA, transB, func(_, i0, i1, j0, j1, ai, bj int) {
-		sgemmSerial(kern, transA, transB, i1-i0, j1-j0, k, alpha, a[ai:], lda, b[bj:], ldb, beta, c[i0*ldc+j0:], ldc)
+		sgemmSerial(kern, transA, transB, i1-i0, j1-j0, k, alpha, a[ai:], lda, b[bj:], ldb, beta, biasAt(bias, j0, j1-j0), c[i0*ldc+j0:], ldc)
 	})
 }
 
@@ -146,7 +149,7 @@ func gemmGridFor(m, n, k, threads, mr, nr int, packA bool) (tm, tn int) {
 // the group's B block is packed into L2 just before use, and every A panel
 // (packed during the first group, from then on streamed from L2/L3) sweeps
 // it with the micro-kernel, the A panel staying in L1.
-func sgemmSerial(kern *gemmKernel, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+func sgemmSerial(kern *gemmKernel, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, bias, c []float32, ldc int) {
 	mr, nr := kern.mr, kern.nr
 	direct := useDirectA(kern, transA, lda)
 	directB := useDirectB(kern, transB, m, ldb)
@@ -154,9 +157,12 @@ func sgemmSerial(kern *gemmKernel, transA, transB bool, m, n, k int, alpha float
 	defer gemmBufPool.Put(bufs)
 	for pc := 0; pc < k; pc += kern.kc {
 		kc := min(kern.kc, k-pc)
-		betaP := beta
+		betaP, biasP := beta, bias
 		if pc > 0 { // later depth blocks accumulate onto the first
-			betaP = 1
+			betaP, biasP = 1, nil
+		}
+		if biasP != nil {
+			betaP = 1 // onto the bias each tile starts from
 		}
 		for ic := 0; ic < m; ic += kern.mc {
 			mc := min(kern.mc, m-ic)
@@ -175,7 +181,7 @@ func sgemmSerial(kern *gemmKernel, transA, transB bool, m, n, k int, alpha float
 					packB(bufs.b, transB, b, ldb, pc, kc, jg, ng, nr)
 				}
 				blk := gemmBlock{kern: kern, ap: bufs.a, bp: bufs.b, kc: kc, mc: mc, nc: ng,
-					alpha: alpha, beta: betaP, c: c[ic*ldc+jg:], ldc: ldc,
+					alpha: alpha, beta: betaP, bias: biasAt(biasP, jg, ng), c: c[ic*ldc+jg:], ldc: ldc,
 					transA: transA, a: a, lda: lda, i0: ic, p0: pc, direct: direct,
 					directB: directB, b: b, ldb: ldb, j0: jg}
 				blk.run(aPanels, bPanels, jg == 0)
@@ -191,6 +197,7 @@ type gemmBlock struct {
 	ap, bp      []float32
 	kc, mc, nc  int
 	alpha, beta float32
+	bias        []float32 // when set, the block's bias: each tile's rows start as it (beta is 1)
 	c           []float32 // C at the block's top-left corner
 	ldc         int
 	// source of the A block: rows [i0, i0+mc) and depth [p0, p0+kc) of op(A)
@@ -267,6 +274,7 @@ func (g *gemmBlock) tileAt(tile func(kc int, a, b, c []float32, ldc int, alpha, 
 	bpan, bstep := g.bPanel(q)
 	cols := min(nr, g.nc-q*nr)
 	off := i*g.ldc + q*nr
+	g.fillBias(off, q, h, cols)
 	ragged := h < step || cols < nr
 	var dst []float32 // ragged tiles go through the scratch tile
 	ldc, alpha, beta := g.ldc, g.alpha, g.beta
@@ -311,5 +319,17 @@ func (g *gemmBlock) mergeEdge(tmp []float32, off, h, cols int) {
 		for j, v := range src {
 			dst[j] = g.alpha*v + g.beta*dst[j]
 		}
+	}
+}
+
+// fillBias sets rows [0, h) and columns [0, cols) of the tile at off, column
+// panel q, to the block's bias, when it has one.
+func (g *gemmBlock) fillBias(off, q, h, cols int) {
+	if g.bias == nil {
+		return
+	}
+	row := g.bias[q*g.kern.nr : q*g.kern.nr+cols]
+	for r := range h {
+		copy(g.c[off+r*g.ldc:off+r*g.ldc+cols], row)
 	}
 }

@@ -261,7 +261,7 @@ func TestSgemmBlockEdges(t *testing.T) {
 			c := randSlice(rng, tc.m*ldc)
 			want := append([]float32(nil), c...)
 			sgemmRef(tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, a, lda, b, ldb, tc.beta, want, ldc)
-			sgemmBlocked(&kern, tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, a, lda, b, ldb, tc.beta, c, ldc)
+			sgemmBlocked(&kern, tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, a, lda, b, ldb, tc.beta, nil, c, ldc)
 			for j := range c {
 				// inputs in [-1, 1): |err| <= 4·K·eps32·(K·|alpha| + |beta|) bounds the sum-of-products error
 				tol := 4 * float64(tc.k) * (1.0 / (1 << 23)) * (float64(tc.k)*math.Abs(float64(tc.alpha)) + math.Abs(float64(tc.beta)))
@@ -303,7 +303,7 @@ func TestSgemmGridSplits(t *testing.T) {
 				c := randSlice(rng, tc.m*ldc)
 				want := append([]float32(nil), c...)
 				sgemmRef(tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, a, lda, b, ldb, tc.beta, want, ldc)
-				sgemmGrid(kern, g[0], g[1], tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, a, lda, b, ldb, tc.beta, c, ldc)
+				sgemmGrid(kern, g[0], g[1], tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, a, lda, b, ldb, tc.beta, nil, c, ldc)
 				for j := range c {
 					tol := 4 * float64(tc.k) * (1.0 / (1 << 23)) * (float64(tc.k)*math.Abs(float64(tc.alpha)) + math.Abs(float64(tc.beta)))
 					if d := math.Abs(float64(c[j] - want[j])); !(d <= tol) {
