@@ -98,7 +98,9 @@ func parseShard(s string) (int, int, error) {
 }
 
 // codeVersion names the code that ran: the VCS revision baked into the
-// binary, or the checkout's git description, or "unknown".
+// binary, or else (a binary built with -buildvcs=false) "checkout:" and the
+// git description of the working directory at start, which names the
+// binary's code only if it was built from that checkout as it is now.
 func codeVersion() string {
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		var rev, dirty string
@@ -117,7 +119,7 @@ func codeVersion() string {
 		}
 	}
 	if b, err := exec.Command("git", "describe", "--always", "--dirty").Output(); err == nil {
-		return strings.TrimSpace(string(b))
+		return "checkout:" + strings.TrimSpace(string(b))
 	}
 	return "unknown"
 }
