@@ -127,7 +127,7 @@ func gemmBF16Fallback(transA, transB bool, m, n, k int, alpha float32, a []float
 	}
 	bufs.a = roundMatrix(bufs.a, a, ar, ac, lda)
 	bufs.b = roundMatrix(bufs.b, b, br, bc, ldb)
-	Sgemm(transA, transB, m, n, k, alpha, bufs.a, ac, bufs.b, bc, beta, c, ldc)
+	sgemmImpl(transA, transB, m, n, k, alpha, bufs.a, ac, bufs.b, bc, beta, c, ldc) // not Sgemm: the work is counted as bf16
 }
 
 // roundMatrix copies the rows×cols matrix src (stride ld) densely into buf,
