@@ -2,6 +2,8 @@ package nn
 
 import (
 	"math"
+	"slices"
+	"sync"
 
 	"github.com/mmpoison/mmpoison/autograd"
 	"github.com/mmpoison/mmpoison/internal/parallel"
@@ -18,13 +20,17 @@ import (
 // order of the float64 sum, and so the result, does not depend on the
 // thread count.
 func ClipGradNorm(params []*autograd.Tensor, maxNorm float64) float64 {
-	var blocks [][]float32
+	w := clipWork.Get().(*clipBuffers) // reused: this runs every training step
+	defer clipWork.Put(w)
+	blocks := w.blocks[:0]
 	for _, p := range params {
 		for lo := 0; lo < len(p.Grad); lo += clipBlock {
 			blocks = append(blocks, p.Grad[lo:min(lo+clipBlock, len(p.Grad))])
 		}
 	}
-	sums := make([]float64, len(blocks))
+	sums := slices.Grow(w.sums[:0], len(blocks))[:len(blocks)]
+	w.blocks, w.sums = blocks, sums
+	defer clear(blocks) // the pool must not keep gradients alive
 	parallel.For(len(blocks), 1, func(lo, hi int) {
 		for b := lo; b < hi; b++ {
 			sums[b] = sumSquares(blocks[b])
@@ -51,6 +57,13 @@ func ClipGradNorm(params []*autograd.Tensor, maxNorm float64) float64 {
 
 // clipBlock is the gradient elements one task of ClipGradNorm covers.
 const clipBlock = 1 << 16
+
+type clipBuffers struct {
+	blocks [][]float32
+	sums   []float64
+}
+
+var clipWork = sync.Pool{New: func() any { return new(clipBuffers) }}
 
 // sumSquares is Σ g² in float64. A product of two float32 values is exact
 // in float64, so only the order of the additions rounds: four running sums,

@@ -501,3 +501,25 @@ func make2D(ps []*autograd.Tensor) [][]float32 {
 	}
 	return out
 }
+
+// ClipGradNorm runs every training step: after the first call its
+// allocations do not grow with the number of gradient blocks.
+func TestClipGradNormReusesItsBuffers(t *testing.T) {
+	params := func(n int) []*autograd.Tensor {
+		var ps []*autograd.Tensor
+		for range n {
+			p := autograd.Param(2*clipBlock + 3)
+			p.Grad = make([]float32, len(p.Data))
+			p.Grad[0] = 1
+			ps = append(ps, p)
+		}
+		return ps
+	}
+	few, many := params(1), params(40)
+	allocs := func(ps []*autograd.Tensor) float64 {
+		return testing.AllocsPerRun(20, func() { ClipGradNorm(ps, 1e9) })
+	}
+	if a, b := allocs(few), allocs(many); b > a+1 {
+		t.Errorf("ClipGradNorm allocates %.0f times over 3 blocks and %.0f over 120: it should reuse its buffers", a, b)
+	}
+}

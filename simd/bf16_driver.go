@@ -100,11 +100,7 @@ func bf16Grid(kern *bf16Kernel, tm, tn int, transA, transB bool, m, n, k int, al
 	}
 	gridBlocks(tm, tn, kern.mr, kern.nr, m, n, lda, ldb, transA, transB, func(id, i0, i1, j0, j1, ai, bj int) {
 		start := id % tn * ((i1 - i0 + kern.mr - 1) / kern.mr) / tn
-		var blockBias []float32
-		if bias != nil {
-			blockBias = bias[j0:j1]
-		}
-		bf16Serial(kern, bf16Shared{shared, i0 / kern.mr, start}, transA, transB, i1-i0, j1-j0, k, alpha, a[ai:], lda, b[bj:], ldb, beta, blockBias, c[i0*ldc+j0:], ldc)
+		bf16Serial(kern, bf16Shared{shared, i0 / kern.mr, start}, transA, transB, i1-i0, j1-j0, k, alpha, a[ai:], lda, b[bj:], ldb, beta, biasAt(bias, j0, j1-j0), c[i0*ldc+j0:], ldc)
 	})
 }
 
@@ -131,13 +127,7 @@ func bf16Serial(kern *bf16Kernel, shared bf16Shared, transA, transB bool, m, n, 
 	for pc := 0; pc < k; pc += kern.kc {
 		kc := min(kern.kc, k-pc)
 		kp := kern.pairSteps(kc)
-		betaP, biasP := beta, bias
-		if pc > 0 { // later depth blocks accumulate onto the first
-			betaP, biasP = 1, nil
-		}
-		if biasP != nil {
-			betaP = 1 // onto the bias each tile starts from
-		}
+		betaP, biasP := depthBlock(pc, beta, bias)
 		for ic := 0; ic < m; ic += mcMax {
 			mc := min(mcMax, m-ic)
 			aPanels := (mc + mr - 1) / mr
@@ -225,12 +215,7 @@ func (g *bf16Block) run(aPanels, bPanels int, first bool) {
 			bpan := g.bufs.b[q*nr*kp : (q+1)*nr*kp]
 			cols := min(nr, g.nc-q*nr)
 			off := r*mr*g.ldc + q*nr
-			if g.bias != nil {
-				row := g.bias[q*nr : q*nr+cols]
-				for i := range rows {
-					copy(g.c[off+i*g.ldc:off+i*g.ldc+cols], row)
-				}
-			}
+			fillTile(g.c[off:], g.ldc, g.bias, q*nr, rows, cols)
 			switch {
 			case rows == mr && cols == nr:
 				if pf, stride := g.pf.next(); pf != nil {
@@ -268,12 +253,4 @@ func (g *bf16Block) edgeTile(apan, bpan []uint32, off, rows, cols int) {
 			dst[j] = g.alpha*v + g.beta*dst[j]
 		}
 	}
-}
-
-// biasAt is the part [j, j+n) of bias, or nil.
-func biasAt(bias []float32, j, n int) []float32 {
-	if bias == nil {
-		return nil
-	}
-	return bias[j : j+n]
 }

@@ -52,7 +52,7 @@ func (g *gemmBlock) runDirect(panels, bPanels int, edge **[]float32) {
 		for q := 0; q < bPanels; q++ {
 			bpan, bstep := g.bPanel(q)
 			off := i*g.ldc + q*nr
-			g.fillBias(off, q, mr, min(nr, g.nc-q*nr))
+			fillTile(g.c[off:], g.ldc, g.bias, q*nr, mr, min(nr, g.nc-q*nr))
 			if cols := min(nr, g.nc-q*nr); cols < nr {
 				tmp := g.edgeTile(edge)
 				tile(kc, apan, g.lda, bpan, bstep, tmp, nr, 1, 0)

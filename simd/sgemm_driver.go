@@ -157,13 +157,7 @@ func sgemmSerial(kern *gemmKernel, transA, transB bool, m, n, k int, alpha float
 	defer gemmBufPool.Put(bufs)
 	for pc := 0; pc < k; pc += kern.kc {
 		kc := min(kern.kc, k-pc)
-		betaP, biasP := beta, bias
-		if pc > 0 { // later depth blocks accumulate onto the first
-			betaP, biasP = 1, nil
-		}
-		if biasP != nil {
-			betaP = 1 // onto the bias each tile starts from
-		}
+		betaP, biasP := depthBlock(pc, beta, bias)
 		for ic := 0; ic < m; ic += kern.mc {
 			mc := min(kern.mc, m-ic)
 			aPanels := (mc + mr - 1) / mr
@@ -274,7 +268,7 @@ func (g *gemmBlock) tileAt(tile func(kc int, a, b, c []float32, ldc int, alpha, 
 	bpan, bstep := g.bPanel(q)
 	cols := min(nr, g.nc-q*nr)
 	off := i*g.ldc + q*nr
-	g.fillBias(off, q, h, cols)
+	fillTile(g.c[off:], g.ldc, g.bias, q*nr, h, cols)
 	ragged := h < step || cols < nr
 	var dst []float32 // ragged tiles go through the scratch tile
 	ldc, alpha, beta := g.ldc, g.alpha, g.beta
@@ -322,14 +316,37 @@ func (g *gemmBlock) mergeEdge(tmp []float32, off, h, cols int) {
 	}
 }
 
-// fillBias sets rows [0, h) and columns [0, cols) of the tile at off, column
-// panel q, to the block's bias, when it has one.
-func (g *gemmBlock) fillBias(off, q, h, cols int) {
-	if g.bias == nil {
+// The bias epilogue shared by the fp32 and bf16 drivers.
+
+// depthBlock is the beta and bias of the depth block starting at pc: the
+// first block gets the caller's, or beta 1 onto the bias its tiles start
+// from; later blocks accumulate onto the first.
+func depthBlock(pc int, beta float32, bias []float32) (float32, []float32) {
+	switch {
+	case pc > 0:
+		return 1, nil
+	case bias != nil:
+		return 1, bias
+	}
+	return beta, nil
+}
+
+// fillTile sets rows [0, rows) and columns [0, cols) of the tile at c (row
+// stride ldc) to bias[j:j+cols], when there is a bias.
+func fillTile(c []float32, ldc int, bias []float32, j, rows, cols int) {
+	if bias == nil {
 		return
 	}
-	row := g.bias[q*g.kern.nr : q*g.kern.nr+cols]
-	for r := range h {
-		copy(g.c[off+r*g.ldc:off+r*g.ldc+cols], row)
+	row := bias[j : j+cols]
+	for r := range rows {
+		copy(c[r*ldc:r*ldc+cols], row)
 	}
+}
+
+// biasAt is the part [j, j+n) of bias, or nil.
+func biasAt(bias []float32, j, n int) []float32 {
+	if bias == nil {
+		return nil
+	}
+	return bias[j : j+n]
 }
