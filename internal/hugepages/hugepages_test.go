@@ -29,6 +29,9 @@ func TestLargeBuffersGetHugePagesOnLinux(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("huge pages are advised on Linux only")
 	}
+	if raceEnabled {
+		t.Skip("under the race detector fresh memory is touched before it can be advised")
+	}
 	mode, err := os.ReadFile("/sys/kernel/mm/transparent_hugepage/enabled")
 	if err != nil || strings.Contains(string(mode), "[never]") {
 		t.Skipf("this kernel has transparent huge pages off (%q, %v)", strings.TrimSpace(string(mode)), err)
